@@ -1,0 +1,6 @@
+import type { CAC } from 'cac';
+
+/** Each command module registers itself on the cac instance; main.ts calls them all. */
+export type Register = (cli: CAC) => void;
+
+export const commands: Register[] = [];

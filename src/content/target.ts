@@ -1,0 +1,40 @@
+import type { Readable } from 'node:stream';
+import type { Descriptor } from '../oci/schemas.js';
+
+/**
+ * Where content is read from. A registry repository, an OCI layout folder, a bundle
+ * tarball read in place, a zip: each is a target. References are target-specific
+ * (a tag in a registry repository, a `ref.name` annotation in a layout).
+ */
+export interface SourceTarget {
+  /** Names the target in messages: `127.0.0.1:5000/library/nginx`, `oci:/tmp/layout`. */
+  readonly name: string;
+  /** Resolves a tag, name or digest to the descriptor of the root manifest. Digests come from bytes held. */
+  resolve(reference: string): Promise<Descriptor>;
+  /**
+   * Streams a blob or manifest. The stream is NOT verified here: the copy wraps it in
+   * the one verifying reader (content/verify.ts) so every byte is checked in one place.
+   */
+  fetch(desc: Descriptor): Promise<Readable>;
+}
+
+/** Where content is written to. */
+export interface DestinationTarget {
+  readonly name: string;
+  /** Whether the content is present (manifests by digest, blobs by digest). */
+  exists(desc: Descriptor): Promise<boolean>;
+  /**
+   * Stores content. `content` is already wrapped in a verifier: the destination must
+   * commit only after the stream ends without error (temp file then rename, upload then PUT).
+   */
+  push(desc: Descriptor, content: Readable): Promise<void>;
+  /** Points a reference (tag, layout ref.name) at a manifest that is already present. */
+  tag(desc: Descriptor, reference: string): Promise<void>;
+  /**
+   * Optional: makes a blob present without sending bytes (cross-repository mount).
+   * Returns false when the registry declined, and the copy then uploads.
+   */
+  mount?(desc: Descriptor): Promise<boolean>;
+}
+
+export type Target = SourceTarget & DestinationTarget;

@@ -1,0 +1,69 @@
+import { AirlockError } from '../errors.js';
+import { parseImageRef, type ImageRef } from './image.js';
+
+/** Where a Helm chart comes from. */
+export type ChartSource =
+  /** `oci://HOST/REPO/NAME`, a Helm OCI artifact; the version is its tag. */
+  | { kind: 'oci'; ref: ImageRef; name: string }
+  /** `https://REPO_URL/NAME`: a classic chart repository, resolved through `REPO_URL/index.yaml`. */
+  | { kind: 'repo'; repoUrl: string; name: string }
+  /** A chart archive on disk. */
+  | { kind: 'file'; path: string };
+
+function chartNameOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/**
+ * Parses a chart reference. `version` (from `--chart-version`) becomes the OCI tag;
+ * a tag written in the reference itself must agree with it.
+ */
+export function parseChartRef(input: string, version?: string): ChartSource {
+  const text = input.trim();
+  if (text.startsWith('oci://')) {
+    const body = text.slice('oci://'.length).replace(/\/+$/, '');
+    if (!body.includes('/')) {
+      throw new AirlockError('REF_INVALID', `invalid chart reference "${input}": no repository after the host`, {
+        hint: 'write oci://HOST/PATH/NAME, e.g. oci://ghcr.io/org/charts/app',
+      });
+    }
+    const ref = parseImageRef(body);
+    const explicitTag = /:[^/]+$/.test(body.replace(/@.*$/, '')) ? ref.tag : undefined;
+    if (version !== undefined && explicitTag !== undefined && explicitTag !== version) {
+      throw new AirlockError('USAGE', `chart "${input}" names version ${explicitTag} but --chart-version says ${version}`, {
+        hint: 'give the version once, with --chart-version',
+      });
+    }
+    if (version !== undefined) ref.tag = version.replace(/\+/g, '_'); // helm stores semver build metadata with _ in tags
+    else if (explicitTag === undefined && ref.digest === undefined) {
+      throw new AirlockError('USAGE', `chart "${input}" has no version`, {
+        hint: 'add --chart-version VERSION (helm charts are pulled by exact version)',
+      });
+    }
+    return { kind: 'oci', ref, name: chartNameOf(ref.repository) };
+  }
+  if (text.startsWith('https://') || text.startsWith('http://')) {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch (cause) {
+      throw new AirlockError('REF_INVALID', `invalid chart URL "${input}"`, { cause });
+    }
+    const path = url.pathname.replace(/\/+$/, '');
+    const slash = path.lastIndexOf('/');
+    const name = path.slice(slash + 1);
+    if (name === '') {
+      throw new AirlockError('REF_INVALID', `invalid chart reference "${input}": no chart name after the repository URL`, {
+        hint: 'write https://REPO_URL/NAME, e.g. https://charts.example.com/stable/app',
+      });
+    }
+    url.pathname = path.slice(0, slash) + '/';
+    url.search = '';
+    url.hash = '';
+    return { kind: 'repo', repoUrl: url.toString(), name };
+  }
+  if (/\.(tgz|tar\.gz)$/.test(text)) return { kind: 'file', path: text };
+  throw new AirlockError('REF_INVALID', `unrecognized chart reference "${input}"`, {
+    hint: 'use oci://HOST/PATH/NAME, https://REPO_URL/NAME, or a local .tgz file',
+  });
+}
