@@ -5,7 +5,7 @@ import type { Platform } from './schemas.js';
 export function parsePlatform(text: string): Platform {
   const parts = text.trim().split('/');
   if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {
-    throw new AirlockError('USAGE', `invalid platform "${text}"`, {
+    throw new AirlockError('USAGE', `invalid platform "${text}": expected OS/ARCH[/VARIANT]`, {
       hint: 'write OS/ARCH or OS/ARCH/VARIANT, e.g. linux/amd64 or linux/arm64/v8',
     });
   }

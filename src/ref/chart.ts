@@ -29,6 +29,8 @@ export function parseChartRef(input: string, version?: string): ChartSource {
     }
     const ref = parseImageRef(body);
     const explicitTag = /:[^/]+$/.test(body.replace(/@.*$/, '')) ? ref.tag : undefined;
+    // parseImageRef supplies "latest" for a bare name; charts have no such default.
+    if (explicitTag === undefined) delete ref.tag;
     if (version !== undefined && explicitTag !== undefined && explicitTag !== version) {
       throw new AirlockError('USAGE', `chart "${input}" names version ${explicitTag} but --chart-version says ${version}`, {
         hint: 'give the version once, with --chart-version',
@@ -36,7 +38,7 @@ export function parseChartRef(input: string, version?: string): ChartSource {
     }
     if (version !== undefined) ref.tag = version.replace(/\+/g, '_'); // helm stores semver build metadata with _ in tags
     else if (explicitTag === undefined && ref.digest === undefined) {
-      throw new AirlockError('USAGE', `chart "${input}" has no version`, {
+      throw new AirlockError('USAGE', `chart "${input}" has no version: give it with --chart-version`, {
         hint: 'add --chart-version VERSION (helm charts are pulled by exact version)',
       });
     }

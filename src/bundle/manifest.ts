@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+/** Names of the tar entries that come before the OCI layout. */
+export const MANIFEST_FILE = 'airlock.json';
+export const SIGNATURE_FILE = 'airlock.json.sigstore.json';
+export const BUNDLE_FORMAT = 'airlock.bundle.v1';
+
+const digest = z.string().regex(/^sha256:[a-f0-9]{64}$/);
+const hex = z.string().regex(/^[a-f0-9]{64}$/);
+
+export const ArtifactSchema = z.object({
+  kind: z.enum(['image', 'chart']),
+  /** The reference as the user gave it, normalized: `docker.io/library/nginx:1.27`. */
+  source: z.string().min(1),
+  /** The `org.opencontainers.image.ref.name` of its index.json entry. */
+  name: z.string().min(1),
+  digest,
+  mediaType: z.string().min(1),
+  /** `os/arch[/variant]` of each platform carried; empty for charts and artifacts. */
+  platforms: z.array(z.string()),
+  /** Bytes of every manifest and blob this artifact needs (shared blobs counted in each). */
+  size: z.number().int().nonnegative(),
+  chart: z.object({ name: z.string(), version: z.string() }).optional(),
+});
+
+export const FileEntrySchema = z.object({
+  path: z.string().min(1),
+  size: z.number().int().nonnegative(),
+  sha256: hex,
+});
+
+export const BundleManifestSchema = z.object({
+  format: z.literal(BUNDLE_FORMAT),
+  tool: z.object({ name: z.literal('airlock'), version: z.string() }),
+  /** RFC 3339, from SOURCE_DATE_EPOCH when set. */
+  created: z.string(),
+  /** The pack request as given (images, charts, platforms). */
+  spec: z.record(z.string(), z.unknown()),
+  artifacts: z.array(ArtifactSchema),
+  /** Every other file of the tar, in tar order: oci-layout, index.json, blobs/sha256/… */
+  files: z.array(FileEntrySchema),
+});
+
+export type Artifact = z.infer<typeof ArtifactSchema>;
+export type FileEntry = z.infer<typeof FileEntrySchema>;
+export type BundleManifest = z.infer<typeof BundleManifestSchema>;
