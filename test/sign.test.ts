@@ -365,3 +365,19 @@ describe('signature entries', () => {
     thrown(() => parseSignature(Buffer.alloc(SIGNATURE_SIZE_LIMIT + 1, 0x20), SIGNATURE_ENTRY), 'SIZE_LIMIT');
   });
 });
+
+describe('deterministic signatures', () => {
+  it('signs the same payload twice with the same bytes (RFC 6979), and still verifies', async () => {
+    const { generateKeyPair: gen, parsePrivateKey: priv, signPayload: signIt, verifyPayload: check, toSignatureFile: toFile, parsePublicKey: pub } = await import('../src/sign/index.js');
+    const pair = await gen();
+    const key = priv(pair.privateKeyPem, 'k.key');
+    const payload = Buffer.from('{"format":"airlock.bundle.v1"}');
+    const a = JSON.stringify(signIt(payload, key));
+    const b = JSON.stringify(signIt(payload, key));
+    expect(a).toBe(b);
+    const other = JSON.stringify(signIt(Buffer.from('{"format":"other"}'), key));
+    expect(other).not.toBe(a);
+    const result = check(payload, [toFile('airlock.json.sigstore.json', JSON.parse(a))], { keys: [pub(pair.publicKeyPem, 'k.pub')] });
+    expect(result.signers).toHaveLength(1);
+  });
+});

@@ -4,7 +4,8 @@
  * log entry or timestamp: the packer may well be offline too, and the verifier
  * trusts the key it is given, not a log.
  */
-import { X509Certificate, sign, verify } from 'node:crypto';
+import { X509Certificate, verify } from 'node:crypto';
+import { p256 } from '@noble/curves/nist.js';
 import { bundleToJSON, toDSSEBundle, type SerializedBundle } from '@sigstore/bundle';
 import { AirlockError, messageOf } from '../errors.js';
 import { AIRLOCK_PAYLOAD_TYPE, preAuthEncoding } from './dsse.js';
@@ -35,7 +36,9 @@ export function signPayload(payload: Uint8Array, privateKey: PrivateKey, options
 
   const pae = preAuthEncoding(payloadType, artifact);
   // ECDSA P-256 over SHA-256, ASN.1 DER signature: what DSSE and Sigstore expect.
-  const signature = sign('sha256', pae, { key: privateKey.keyObject, dsaEncoding: 'der' });
+  // Deterministic nonces (RFC 6979) so that packing the same content twice gives the
+  // same bundle bytes; node's crypto.sign draws a random nonce and cannot do that.
+  const signature = Buffer.from(p256.sign(pae, privateScalar(privateKey), { prehash: true, format: 'der' }));
   // A signature we cannot verify ourselves must never leave this function.
   if (!verify('sha256', pae, { key: privateKey.publicKey.keyObject, dsaEncoding: 'der' }, signature)) {
     throw new AirlockError('INTERNAL', `the signature made with key ${fingerprint(hint)} does not verify`);
@@ -54,6 +57,15 @@ export function signPayload(payload: Uint8Array, privateKey: PrivateKey, options
     throw new AirlockError('INTERNAL', `the new signature is not a valid Sigstore bundle: ${messageOf(err)}`, { cause: err });
   }
   return json;
+}
+
+/** The private scalar d of a P-256 key, as the 32 bytes noble takes. */
+function privateScalar(privateKey: PrivateKey): Uint8Array {
+  const jwk = privateKey.keyObject.export({ format: 'jwk' });
+  if (jwk.crv !== 'P-256' || jwk.d === undefined) {
+    throw new AirlockError('KEY_INVALID', 'the signing key is not an ECDSA P-256 private key');
+  }
+  return Buffer.from(jwk.d, 'base64url');
 }
 
 /**
