@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MediaType, parseManifest, parsePlatform, platformMatches, successors, isHelmChart, formatPlatform } from '../src/oci/index.js';
 
-const d = (c: string, mediaType = MediaType.OciLayerGzip, size = 10) => ({ mediaType, digest: `sha256:${c.repeat(64)}`, size });
+const d = (c: string, mediaType: string = MediaType.OciLayerGzip, size = 10) => ({ mediaType, digest: `sha256:${c.repeat(64)}`, size });
 const bytes = (doc: unknown) => Buffer.from(JSON.stringify(doc));
 
 describe('parseManifest', () => {

@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './filter.js';
+export * from './copier.js';
