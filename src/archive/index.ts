@@ -1,0 +1,11 @@
+export * from './types.js';
+export { parseSize } from './size.js';
+export { normalizeEntryPath, isCleanEntryPath } from './safe-path.js';
+export { TarWriter, defaultMtime, type TarWriterOptions, type TarEntryRecord } from './tar-writer.js';
+export { BundleSink, openBundleSink, type BundleSinkOptions } from './sink.js';
+export { openBundle } from './open.js';
+export { openFileSource, openPartsSource, type ByteSource } from './source.js';
+export { findParts, orderParts } from './parts.js';
+export { indexTar } from './tar-index.js';
+export { analyzeEntries, isJunk, type LayoutReport, type LayoutProblem, type LayoutProblemCode } from './layout.js';
+export { extractSafely, EXTRACT_DEFAULTS, type ExtractOptions, type ExtractResult } from './extract.js';

@@ -1,0 +1,105 @@
+import { AirlockError } from '../errors.js';
+import { describeType, quoteName } from './safe-path.js';
+import type { ArchiveEntry } from './types.js';
+
+export type LayoutProblemCode = 'UNEXPECTED' | 'OUTSIDE_ROOT' | 'BAD_BLOB_NAME' | 'NOT_A_FILE' | 'DUPLICATE' | 'MISSING_FILE';
+
+export interface LayoutProblem {
+  code: LayoutProblemCode;
+  path: string;
+  message: string;
+}
+
+export interface LayoutReport {
+  /** Where the layout sits in the archive: '' or 'outer/inner/' (always ending in '/'). */
+  root: string;
+  /** Entries ignored as operating-system litter or directories, in archive order. */
+  junk: string[];
+  problems: LayoutProblem[];
+  /** index.json is absent: the caller may rebuild it from the signed manifest. */
+  missingIndex: boolean;
+}
+
+const JUNK_NAMES = new Set(['.ds_store', 'thumbs.db', 'desktop.ini']);
+
+/** macOS resource forks and Finder files, Windows thumbnails, and directory entries: never part of a bundle. */
+export function isJunk(entry: ArchiveEntry): boolean {
+  if (entry.type === 'directory') return true;
+  const parts = entry.path.split('/');
+  if (parts.includes('__MACOSX')) return true;
+  const base = parts[parts.length - 1]!;
+  return base.startsWith('._') || JUNK_NAMES.has(base.toLowerCase());
+}
+
+const SIGNATURE = /^airlock\.json(\.[A-Za-z0-9_-]+)*\.sigstore\.json$/;
+const BLOB = /^blobs\/sha256\/[0-9a-f]{64}$/;
+
+function dirOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash + 1);
+}
+
+function baseOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/**
+ * Finds the OCI layout inside an archive's entries and reports everything around
+ * it. The root is where `oci-layout` is (at the top, or down some wrapper folders
+ * from `tar` of the parent folder or macOS "Compress"); failing that, where
+ * `airlock.json` or `index.json` is. Litter is listed, never fatal; everything
+ * else out of place is reported entry by entry for the caller to judge.
+ */
+export function analyzeEntries(entries: readonly ArchiveEntry[], archive = 'the bundle'): LayoutReport {
+  const junk: string[] = [];
+  const kept: ArchiveEntry[] = [];
+  for (const e of entries) {
+    if (e.path === '' || isJunk(e)) junk.push(e.path === '' ? './' : e.path);
+    else kept.push(e);
+  }
+  const rootsOf = (name: string): string[] => [...new Set(kept.filter((e) => baseOf(e.path) === name).map((e) => dirOf(e.path)))];
+  let roots = rootsOf('oci-layout');
+  if (roots.length === 0) roots = rootsOf('airlock.json');
+  if (roots.length === 0) roots = rootsOf('index.json');
+  if (roots.length === 0) {
+    throw new AirlockError('LAYOUT_INVALID', `${archive} holds no OCI layout (no oci-layout, airlock.json or index.json file)`, {
+      hint: 'give the bundle airlock pack wrote, or the folder it was extracted to',
+    });
+  }
+  if (roots.length > 1) {
+    throw new AirlockError('LAYOUT_INVALID', `${archive} holds more than one layout, at ${roots.map((r) => quoteName(r || './')).join(', ')}`, {
+      hint: 'a bundle holds one layout; give one of them (extract it and give its folder)',
+    });
+  }
+  const root = roots[0]!;
+  const problems: LayoutProblem[] = [];
+  const seen = new Map<string, number>();
+  for (const e of kept) {
+    seen.set(e.path, (seen.get(e.path) ?? 0) + 1);
+    if (seen.get(e.path) === 2) {
+      problems.push({ code: 'DUPLICATE', path: e.path, message: `${quoteName(e.path)} appears more than once` });
+    }
+    if (seen.get(e.path)! > 1) continue;
+    if (!e.path.startsWith(root)) {
+      problems.push({ code: 'OUTSIDE_ROOT', path: e.path, message: `${quoteName(e.path)} is outside the layout folder ${quoteName(root || './')}` });
+      continue;
+    }
+    if (e.type !== 'file') {
+      const to = e.linkTarget === undefined ? '' : ` to ${quoteName(e.linkTarget)}`;
+      problems.push({ code: 'NOT_A_FILE', path: e.path, message: `${quoteName(e.path)} is ${describeType(e.type)}${to}, not a file` });
+      continue;
+    }
+    const rel = e.path.slice(root.length);
+    if (rel === 'airlock.json' || rel === 'oci-layout' || rel === 'index.json' || SIGNATURE.test(rel) || BLOB.test(rel)) continue;
+    if (rel.startsWith('blobs/')) {
+      problems.push({ code: 'BAD_BLOB_NAME', path: e.path, message: `${quoteName(e.path)} is not named blobs/sha256/ and 64 lowercase hex digits` });
+    } else {
+      problems.push({ code: 'UNEXPECTED', path: e.path, message: `${quoteName(e.path)} is not part of a bundle` });
+    }
+  }
+  const has = (rel: string): boolean => kept.some((e) => e.path === root + rel && e.type === 'file');
+  for (const rel of ['airlock.json', 'oci-layout']) {
+    if (!has(rel)) problems.push({ code: 'MISSING_FILE', path: root + rel, message: `${quoteName(root + rel)} is missing` });
+  }
+  return { root, junk, problems, missingIndex: !has('index.json') };
+}
