@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'REF_INVALID'
   | 'SPEC_INVALID'
   // content does not match what was promised
+  | 'INTEGRITY'
   | 'DIGEST_MISMATCH'
   | 'SIZE_MISMATCH'
   | 'SIZE_LIMIT'

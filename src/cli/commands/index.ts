@@ -1,7 +1,10 @@
 import type { CAC } from 'cac';
+import { register as inspect } from './inspect.js';
 import { register as keygen } from './keygen.js';
+import { register as unpack } from './unpack.js';
+import { register as verify } from './verify.js';
 
 /** Each command module registers itself on the cac instance; main.ts calls them all. */
 export type Register = (cli: CAC) => void;
 
-export const commands: Register[] = [keygen];
+export const commands: Register[] = [keygen, verify, inspect, unpack];

@@ -1,0 +1,149 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import type { SourceTarget } from '../content/target.js';
+import { verified } from '../content/verify.js';
+import { createCopier, type CopyEvent } from '../copy/index.js';
+import { AirlockError } from '../errors.js';
+import { chartArtifact } from '../helm/chart.js';
+import { downloadChart, resolveRepoChart, type UrlFetcher } from '../helm/repo.js';
+import { openLayout, type LayoutTarget } from '../layout/index.js';
+import { parsePlatform } from '../oci/platform.js';
+import type { Descriptor } from '../oci/schemas.js';
+import { formatImageRef, manifestReference, parseChartRef, parseImageRef, type ImageRef } from '../ref/index.js';
+import type { PrivateKey } from '../sign/index.js';
+import type { PackSpec } from './spec.js';
+import { writeBundle, type BundleRoot, type WrittenBundle } from './write.js';
+
+export type PackEvent =
+  | { type: 'copy'; event: CopyEvent }
+  | { type: 'artifact'; kind: 'image' | 'chart'; source: string; digest: string }
+  | { type: 'write'; written: number; total: number };
+
+export interface PackOptions {
+  output: string;
+  /** Absent only with an explicit --no-sign. */
+  key?: PrivateKey;
+  splitSize?: number;
+  /** A folder kept between runs, so a second pack of the same content downloads nothing. */
+  cache?: string;
+  concurrency?: number;
+  /** Opens a registry repository for reading; the CLI binds credentials and TLS options. */
+  openRepository: (ref: ImageRef) => SourceTarget;
+  /** Fetches chart repository files (index.yaml, .tgz). */
+  fetchUrl: UrlFetcher;
+  /** Seconds since the epoch for entry mtimes and `created` (SOURCE_DATE_EPOCH). */
+  epoch: number;
+  onEvent?: (event: PackEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface PackResult extends WrittenBundle {
+  roots: BundleRoot[];
+}
+
+/** A pushed blob from a local file or bytes, through the one verifying reader. */
+async function stage(layout: LayoutTarget, desc: Descriptor, content: Buffer | string): Promise<void> {
+  if (await layout.exists(desc)) return;
+  const source = typeof content === 'string' ? createReadStream(content) : Readable.from([content]);
+  await layout.push(desc, verified(source, desc, `${desc.digest} (${typeof content === 'string' ? content : 'generated'})`));
+}
+
+/**
+ * The connected half: pulls every image and chart into a staging layout (the
+ * --cache folder, or a hidden folder beside the output that a re-run reuses),
+ * then writes the signed bundle tarball from it.
+ */
+export async function pack(spec: PackSpec, options: PackOptions): Promise<PackResult> {
+  const platforms = spec.platforms.map(parsePlatform);
+  const images = new Map<string, ImageRef>();
+  for (const text of spec.images) {
+    const ref = parseImageRef(text);
+    images.set(formatImageRef(ref), ref);
+  }
+  const charts = spec.charts.map((c) => ({ given: c, source: parseChartRef(c.ref, c.version) }));
+  if (images.size === 0 && charts.length === 0) {
+    throw new AirlockError('USAGE', 'nothing to pack', { hint: 'give --image, --images FILE, --chart, or a --spec that lists some' });
+  }
+
+  const stagingDir = options.cache ?? join(dirname(options.output), `.${basename(options.output)}.staging`);
+  await mkdir(stagingDir, { recursive: true });
+  const staging = await openLayout(stagingDir, { create: true });
+  const copier = createCopier(staging, {
+    ...(platforms.length > 0 ? { platforms } : {}),
+    concurrency: options.concurrency ?? 8,
+    onEvent: (event) => options.onEvent?.({ type: 'copy', event }),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+
+  const imageRoots = [...images.entries()].map(async ([name, ref]): Promise<BundleRoot> => {
+    const result = await copier.copy(options.openRepository(ref), manifestReference(ref));
+    if (ref.digest !== undefined && result.root.digest !== ref.digest) {
+      throw new AirlockError('USAGE', `${name} is pinned by digest, but --platform would rebuild its index as ${result.root.digest}`, {
+        hint: 'drop --platform to carry the pinned index whole, or pin the per-platform manifest digest instead',
+      });
+    }
+    options.onEvent?.({ type: 'artifact', kind: 'image', source: name, digest: result.root.digest });
+    return { kind: 'image', source: name, name, root: result.root };
+  });
+
+  const chartRoots = charts.map(async ({ given, source }): Promise<BundleRoot> => {
+    if (source.kind === 'oci') {
+      const result = await copier.copy(options.openRepository(source.ref), manifestReference(source.ref));
+      const name = formatImageRef(source.ref);
+      const version = source.ref.tag ?? given.version ?? source.ref.digest ?? '';
+      options.onEvent?.({ type: 'artifact', kind: 'chart', source: `oci://${name}`, digest: result.root.digest });
+      return { kind: 'chart', source: `oci://${name}`, name, root: result.root, chart: { name: source.name, version } };
+    }
+    let tgz: string;
+    let named: string;
+    if (source.kind === 'repo') {
+      const found = await resolveRepoChart(source.repoUrl, source.name, given.version, options.fetchUrl);
+      await mkdir(join(stagingDir, 'charts'), { recursive: true });
+      tgz = await downloadChart(found, join(stagingDir, 'charts'), options.fetchUrl);
+      const url = new URL(source.repoUrl);
+      // The chart's place in the registry mirrors its repository URL: host, path, name.
+      named = `${url.host}${url.pathname}${source.name}`.replace(/\/+/g, '/').toLowerCase();
+    } else {
+      tgz = source.path;
+      named = '';
+    }
+    const artifact = await chartArtifact(tgz);
+    if (given.version !== undefined && artifact.metadata.version !== given.version.replace(/^v/, '')) {
+      throw new AirlockError('USAGE', `${given.ref} holds chart version ${artifact.metadata.version}, not ${given.version}`, {
+        hint: 'fix --chart-version or pick the right file',
+      });
+    }
+    const name = `${named || `charts/${artifact.metadata.name}`}:${artifact.metadata.version.replace(/\+/g, '_')}`;
+    await stage(staging, artifact.config.descriptor, artifact.config.bytes);
+    await stage(staging, artifact.layer.descriptor, artifact.layer.path);
+    await stage(staging, artifact.manifest.descriptor, artifact.manifest.bytes);
+    options.onEvent?.({ type: 'artifact', kind: 'chart', source: given.ref, digest: artifact.manifest.descriptor.digest });
+    return {
+      kind: 'chart',
+      source: source.kind === 'repo' ? `${source.repoUrl}${source.name}` : given.ref,
+      name,
+      root: artifact.manifest.descriptor,
+      chart: { name: artifact.metadata.name, version: artifact.metadata.version },
+    };
+  });
+
+  // Start everything, then wait for all: the first failure is reported once the
+  // others have settled, so no download is left running behind the error.
+  const settled = await Promise.allSettled([...imageRoots, ...chartRoots]);
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  const roots = settled.map((s) => (s as PromiseFulfilledResult<BundleRoot>).value);
+
+  const written = await writeBundle(staging, roots, {
+    output: options.output,
+    ...(options.splitSize !== undefined ? { splitSize: options.splitSize } : {}),
+    ...(options.key ? { key: options.key } : {}),
+    spec: { images: [...images.keys()], charts: spec.charts, platforms: spec.platforms },
+    epoch: options.epoch,
+    onProgress: (written, total) => options.onEvent?.({ type: 'write', written, total }),
+  });
+  if (options.cache === undefined) await rm(stagingDir, { recursive: true, force: true });
+  return { ...written, roots };
+}

@@ -1,0 +1,114 @@
+import type { Readable } from 'node:stream';
+import { analyzeEntries, isJunk, openBundle, type ArchiveEntry, type BundleReader, type LayoutReport } from '../archive/index.js';
+import { digestHex, sha256Digest } from '../content/digest.js';
+import type { SourceTarget } from '../content/target.js';
+import { readCapped } from '../content/verify.js';
+import { AirlockError, messageOf } from '../errors.js';
+import { isSignatureEntry, parseSignatures, SIGNATURE_SIZE_LIMIT, type SignatureFile } from '../sign/index.js';
+import { parseIndexText, refName } from '../layout/index-json.js';
+import type { Descriptor, Index } from '../oci/schemas.js';
+import { isSha256Digest } from '../layout/paths.js';
+import { bundleIndexBytes } from './index-json.js';
+import { BundleManifestSchema, MANIFEST_FILE, type BundleManifest } from './manifest.js';
+
+/** airlock.json lists every blob; a million blobs is about 150 MB of JSON. */
+const MANIFEST_LIMIT = 256 * 1024 * 1024;
+
+/** A bundle opened for reading: its layout found, its manifest and signatures read (not yet verified). */
+export interface OpenedBundle {
+  reader: BundleReader;
+  entries: ArchiveEntry[];
+  layout: LayoutReport;
+  /** Operating-system litter that is ignored (`__MACOSX/…`, `._*`, `.DS_Store`): files only, for reports. */
+  junk: string[];
+  manifestBytes: Buffer;
+  manifest: BundleManifest;
+  signatures: SignatureFile[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a bundle in any form (tar, gzip, zip, split parts, folder), finds its layout
+ * root and reads airlock.json and its signatures. Nothing is trusted yet: the caller
+ * verifies the signatures before it acts on anything else.
+ */
+export async function openSignedBundle(input: string | readonly string[]): Promise<OpenedBundle> {
+  const reader = await openBundle(input);
+  try {
+    const entries = await reader.entries();
+    const layout = analyzeEntries(entries, reader.name);
+    const manifestPath = `${layout.root}${MANIFEST_FILE}`;
+    if (!entries.some((e) => e.path === manifestPath && e.type === 'file')) {
+      throw new AirlockError('SIGNATURE_MISSING', `${reader.name} has no ${MANIFEST_FILE}: it is not an airlock bundle, or the file was lost`, {
+        hint: 'without airlock.json nothing in the bundle can be checked; get the bundle as airlock pack wrote it',
+      });
+    }
+    const manifestBytes = await readCapped(await reader.open(manifestPath), MANIFEST_LIMIT, `${reader.name}: ${manifestPath}`);
+    let manifest: BundleManifest;
+    try {
+      manifest = BundleManifestSchema.parse(JSON.parse(manifestBytes.toString('utf8')));
+    } catch (cause) {
+      throw new AirlockError('MANIFEST_INVALID', `${reader.name}: ${manifestPath} is not a valid bundle manifest: ${messageOf(cause)}`, {
+        cause,
+        hint: 'the bundle is damaged, or was written by an incompatible airlock version',
+      });
+    }
+    const signatureEntries: { name: string; bytes: Buffer }[] = [];
+    for (const e of entries) {
+      if (e.type !== 'file' || !e.path.startsWith(layout.root)) continue;
+      const name = e.path.slice(layout.root.length);
+      if (!isSignatureEntry(name)) continue;
+      signatureEntries.push({ name, bytes: await readCapped(await reader.open(e.path), SIGNATURE_SIZE_LIMIT, `${reader.name}: ${e.path}`) });
+    }
+    const signatures = parseSignatures(signatureEntries);
+    const junk = entries.filter((e) => e.type !== 'directory' && isJunk(e)).map((e) => e.path);
+    return { reader, entries, layout, junk, manifestBytes, manifest, signatures, close: () => reader.close() };
+  } catch (err) {
+    await reader.close();
+    throw err;
+  }
+}
+
+/**
+ * The bundle's OCI layout as a copy source, read in place: no extraction, no temp
+ * copy. When index.json is missing it is rebuilt from the (verified) manifest.
+ */
+export class BundleSource implements SourceTarget {
+  readonly name: string;
+  private index: Promise<Index> | undefined;
+
+  constructor(private readonly bundle: OpenedBundle) {
+    this.name = bundle.reader.name;
+  }
+
+  private loadIndex(): Promise<Index> {
+    this.index ??= (async () => {
+      const path = `${this.bundle.layout.root}index.json`;
+      const text = this.bundle.layout.missingIndex
+        ? bundleIndexBytes(this.bundle.manifest.artifacts, this.bundle.manifest.files).toString('utf8')
+        : (await readCapped(await this.bundle.reader.open(path), 64 * 1024 * 1024, `${this.name}: ${path}`)).toString('utf8');
+      return parseIndexText(text, `${this.name}: ${path}`);
+    })();
+    return this.index;
+  }
+
+  async resolve(reference: string): Promise<Descriptor> {
+    const index = await this.loadIndex();
+    const entry = index.manifests.find((m) => (isSha256Digest(reference) ? m.digest === reference : refName(m) === reference));
+    if (entry === undefined) {
+      throw new AirlockError('NOT_FOUND', `${this.name} holds no image named ${reference}`, {
+        hint: 'airlock inspect lists what the bundle holds',
+      });
+    }
+    return { mediaType: entry.mediaType, digest: entry.digest, size: entry.size };
+  }
+
+  fetch(desc: Descriptor): Promise<Readable> {
+    return this.bundle.reader.open(`${this.bundle.layout.root}blobs/sha256/${digestHex(desc.digest)}`);
+  }
+}
+
+/** sha256 hex of bytes held. */
+export function hexOf(bytes: Uint8Array): string {
+  return digestHex(sha256Digest(bytes));
+}

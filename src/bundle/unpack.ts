@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { extractSafely } from '../archive/index.js';
+import { AirlockError } from '../errors.js';
+import { bundleIndexBytes } from './index-json.js';
+import { openSignedBundle } from './read.js';
+import { checkListing, verifyContents, verifySignatures, type ContentReport, type SignaturePolicy, type Signer } from './verify.js';
+
+export interface UnpackResult {
+  dir: string;
+  signers: Signer[];
+  contents: ContentReport;
+  junk: string[];
+  /** Where the layout was inside the archive ('' at the top). */
+  root: string;
+  indexRebuilt: boolean;
+}
+
+async function usable(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).length === 0;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/**
+ * Verifies the signature, extracts safely into a hidden folder beside `dir`, verifies
+ * every extracted file against the signed manifest, and only then renames it to
+ * `dir`: the folder is either complete and verified, or absent. The layout lands at
+ * the top of `dir` wherever it was nested in the archive, without the junk.
+ */
+export async function unpack(input: string | readonly string[], dir: string, policy: SignaturePolicy): Promise<UnpackResult> {
+  const dest = resolve(dir);
+  if (!(await usable(dest))) {
+    throw new AirlockError('FILE_EXISTS', `${dir} already exists and is not empty`, { hint: 'give a new folder for -o, or empty this one' });
+  }
+  const bundle = await openSignedBundle(input);
+  const staging = join(dirname(dest), `.${basename(dest)}.unpacking-${randomBytes(4).toString('hex')}`);
+  try {
+    const signers = await verifySignatures(bundle, policy);
+    // Only what the signed manifest lists is written; anything else fails here, unread.
+    const keep = checkListing(bundle);
+    await extractSafely(bundle.reader, staging, { root: bundle.layout.root, include: (path) => keep.has(path) });
+    if (bundle.layout.missingIndex) {
+      await writeFile(join(staging, 'index.json'), bundleIndexBytes(bundle.manifest.artifacts, bundle.manifest.files));
+    }
+    // Check what is on disk now, not what streamed past: the bytes the user will push.
+    const extracted = await openSignedBundle(staging);
+    let contents: ContentReport;
+    try {
+      if (!extracted.manifestBytes.equals(bundle.manifestBytes)) {
+        throw new AirlockError('INTEGRITY', `the extracted airlock.json differs from the one whose signature was checked`, {
+          hint: 'the bundle changed while it was read; copy it again and re-run',
+        });
+      }
+      contents = await verifyContents(extracted);
+    } finally {
+      await extracted.close();
+    }
+    if (!(await usable(dest))) throw new AirlockError('FILE_EXISTS', `${dir} was filled by something else meanwhile`, { hint: 'give a new folder' });
+    await rmdir(dest).catch(() => undefined);
+    await rename(staging, dest);
+    return { dir: dest, signers, contents, junk: bundle.junk, root: bundle.layout.root, indexRebuilt: bundle.layout.missingIndex };
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  } finally {
+    await bundle.close();
+  }
+}

@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import { isJunk } from '../archive/index.js';
+import { AirlockError } from '../errors.js';
+import { isSignatureEntry, verifyKeyless, verifyPayload, type PublicKey } from '../sign/index.js';
+import { bundleIndexBytes } from './index-json.js';
+import { MANIFEST_FILE, type FileEntry } from './manifest.js';
+import { hexOf, type OpenedBundle } from './read.js';
+
+export interface KeylessPolicy {
+  trustedRootPath: string;
+  certificateIdentity: string;
+  certificateIssuer: string;
+}
+
+export interface SignaturePolicy {
+  /** Every key given must have signed. */
+  keys: readonly PublicKey[];
+  keyless?: KeylessPolicy;
+  /** Accept a bundle with no signature at all: the user said --allow-unsigned in so many words. */
+  allowUnsigned?: boolean;
+}
+
+export interface Signer {
+  /** `sha256:<key id>` for keys; the certificate identity for keyless. */
+  id: string;
+  kind: 'key' | 'keyless';
+  /** The key file, or the OIDC issuer. */
+  source: string;
+  signature: string;
+}
+
+export interface Check {
+  check: string;
+  ok: boolean;
+  detail: string;
+}
+
+/**
+ * Checks the signatures over airlock.json before anything else is read. Throws
+ * SIGNATURE_MISSING or SIGNATURE_INVALID; returns who signed.
+ */
+export async function verifySignatures(bundle: OpenedBundle, policy: SignaturePolicy): Promise<Signer[]> {
+  if (bundle.signatures.length === 0) {
+    if (policy.allowUnsigned) return [];
+    throw new AirlockError('SIGNATURE_MISSING', `${bundle.reader.name} is not signed (no ${MANIFEST_FILE}.sigstore.json)`, {
+      hint: 'get a signed bundle from the packer; only if you accept an unsigned one, say --allow-unsigned',
+    });
+  }
+  if (policy.keys.length === 0 && policy.keyless === undefined) {
+    throw new AirlockError('USAGE', 'no key to verify the signature with', {
+      hint: 'give the packer\'s public key with --key PUB (or --allow-unsigned to skip the signature check)',
+    });
+  }
+  const signers: Signer[] = [];
+  if (policy.keys.length > 0) {
+    const result = verifyPayload(bundle.manifestBytes, bundle.signatures, { keys: policy.keys, requireAll: true });
+    for (const s of result.signers) signers.push({ id: s.fingerprint, kind: 'key', source: s.source, signature: s.signature });
+  }
+  if (policy.keyless !== undefined) {
+    const errors: string[] = [];
+    let found = false;
+    for (const file of bundle.signatures) {
+      try {
+        const r = await verifyKeyless(bundle.manifestBytes, file, {
+          trustedRootPath: policy.keyless.trustedRootPath,
+          certificateIdentity: policy.keyless.certificateIdentity,
+          certificateIssuer: policy.keyless.certificateIssuer,
+        });
+        signers.push({ id: r.identity, kind: 'keyless', source: r.issuer, signature: r.signature });
+        found = true;
+        break;
+      } catch (err) {
+        errors.push(`${file.name}: ${(err as Error).message}`);
+      }
+    }
+    if (!found) {
+      throw new AirlockError('SIGNATURE_INVALID', `no signature in ${bundle.reader.name} is by ${policy.keyless.certificateIdentity} (${policy.keyless.certificateIssuer}): ${errors.join('; ')}`, {
+        hint: 'check --certificate-identity and --certificate-oidc-issuer (matched exactly) and --trusted-root',
+      });
+    }
+  }
+  return signers;
+}
+
+export interface ContentReport {
+  checks: Check[];
+  /** Files hashed and bytes read. */
+  files: number;
+  bytes: number;
+  indexRebuilt: boolean;
+}
+
+const SHOWN_PROBLEMS = 20;
+
+function integrityError(name: string, problems: readonly string[]): AirlockError {
+  const shown = problems.slice(0, SHOWN_PROBLEMS).map((p) => `  - ${p}`).join('\n');
+  const more = problems.length > SHOWN_PROBLEMS ? `\n  … and ${problems.length - SHOWN_PROBLEMS} more` : '';
+  return new AirlockError('INTEGRITY', `${name} does not match its signed manifest (${problems.length} problem(s)):\n${shown}${more}`, {
+    hint: 'the bundle was altered, truncated or damaged in transfer: do not use it; copy it again from the source media',
+  });
+}
+
+/**
+ * Compares the archive's listing (names and declared sizes, no content read) with
+ * the signed manifest: catches extra, missing and resized entries before a single
+ * byte is extracted. Returns the paths (as in the archive) that belong to the bundle.
+ */
+export function checkListing(bundle: OpenedBundle): Set<string> {
+  const { layout, manifest, entries, reader } = bundle;
+  const problems = layout.problems.map((p) => p.message);
+  const listed = new Map(manifest.files.map((f) => [`${layout.root}${f.path}`, f]));
+  const keep = new Set<string>();
+  for (const e of entries) {
+    if (e.type !== 'file' || isJunk(e) || !e.path.startsWith(layout.root)) continue;
+    const rel = e.path.slice(layout.root.length);
+    const f = listed.get(e.path);
+    if (rel === MANIFEST_FILE || isSignatureEntry(rel)) keep.add(e.path);
+    else if (f === undefined) {
+      if (!layout.problems.some((p) => p.path === e.path)) problems.push(`${e.path} is not listed in the signed airlock.json`);
+    } else {
+      keep.add(e.path);
+      // Zip headers may lie about sizes; verifyContents counts the real bytes later.
+      if (e.size !== f.size && reader.kind !== 'zip') problems.push(`${e.path} is ${e.size} bytes, the signed manifest says ${f.size}`);
+    }
+  }
+  for (const [path, f] of listed) {
+    if (!keep.has(path) && !(f.path === 'index.json' && layout.missingIndex)) {
+      problems.push(`${path} is missing (listed in the signed manifest, ${f.size} bytes)`);
+    }
+  }
+  if (problems.length > 0) throw integrityError(reader.name, problems);
+  return keep;
+}
+
+/**
+ * Reads the whole bundle once, in archive order, hashing every entry against the
+ * manifest. Collects every problem (missing, extra, altered, truncated, misnamed)
+ * and throws one INTEGRITY error listing them.
+ */
+export async function verifyContents(bundle: OpenedBundle, onProgress?: (bytes: number, total: number) => void): Promise<ContentReport> {
+  const { layout, manifest, reader } = bundle;
+  const problems: string[] = layout.problems.map((p) => p.message);
+  const expected = new Map<string, FileEntry>();
+  for (const f of manifest.files) {
+    if (expected.has(f.path)) problems.push(`airlock.json lists ${f.path} twice`);
+    expected.set(f.path, f);
+    const m = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(f.path);
+    if (m && m[1] !== f.sha256) problems.push(`airlock.json lists ${f.path} with sha256 ${f.sha256}, which is not its name`);
+  }
+  const total = manifest.files.reduce((n, f) => n + f.size, 0);
+  const seen = new Set<string>();
+  let bytes = 0;
+  let files = 0;
+  for await (const { entry, stream } of reader.sequential()) {
+    const rel = entry.path.startsWith(layout.root) ? entry.path.slice(layout.root.length) : undefined;
+    const listed = rel === undefined ? undefined : expected.get(rel);
+    if (isJunk(entry) || rel === undefined || entry.type !== 'file' || listed === undefined || seen.has(rel)) {
+      stream.resume();
+      if (rel !== undefined && entry.type === 'file' && !isJunk(entry) && rel !== MANIFEST_FILE && !isSignatureEntry(rel) && listed === undefined) {
+        // Extra entries are reported by analyzeEntries when they are out of place; a
+        // well-placed file that the signed manifest does not list is caught here.
+        if (!layout.problems.some((p) => p.path === entry.path)) problems.push(`${entry.path} is not listed in the signed airlock.json`);
+      }
+      continue;
+    }
+    seen.add(rel);
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of stream) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      bytes += (chunk as Buffer).length;
+    }
+    files++;
+    onProgress?.(bytes, total);
+    const actual = hash.digest('hex');
+    if (size !== listed.size) problems.push(`${entry.path} is ${size} bytes, the signed manifest says ${listed.size}`);
+    else if (actual !== listed.sha256) problems.push(`${entry.path} has sha256 ${actual}, the signed manifest says ${listed.sha256}`);
+  }
+
+  let indexRebuilt = false;
+  for (const [path, f] of expected) {
+    if (seen.has(path)) continue;
+    if (path === 'index.json' && layout.missingIndex) {
+      const rebuilt = bundleIndexBytes(manifest.artifacts, manifest.files);
+      if (rebuilt.length === f.size && hexOf(rebuilt) === f.sha256) {
+        indexRebuilt = true;
+        continue;
+      }
+      problems.push('index.json is missing and could not be rebuilt from airlock.json to the signed bytes');
+      continue;
+    }
+    problems.push(`${layout.root}${path} is missing (listed in the signed manifest, ${f.size} bytes)`);
+  }
+
+  const checks: Check[] = [
+    { check: 'entries', ok: problems.length === 0, detail: `${files} files, ${bytes} bytes hashed` },
+    ...(bundle.junk.length > 0 ? [{ check: 'junk', ok: true, detail: `ignored ${bundle.junk.length} junk file(s): ${bundle.junk.slice(0, 10).join(', ')}${bundle.junk.length > 10 ? ', …' : ''}` }] : []),
+    ...(layout.root !== '' ? [{ check: 'layout-root', ok: true, detail: `layout found under ${layout.root}` }] : []),
+    ...(indexRebuilt ? [{ check: 'index.json', ok: true, detail: 'missing; rebuilt from the signed manifest, sha256 matches' }] : []),
+  ];
+  if (problems.length > 0) throw integrityError(reader.name, problems);
+  return { checks, files, bytes, indexRebuilt };
+}

@@ -1,0 +1,46 @@
+import type { CAC } from 'cac';
+import { summarize } from '../../bundle/inspect.js';
+import { openSignedBundle } from '../../bundle/read.js';
+import { bundleInput, formatBytes } from '../options.js';
+import { processIo, runAction } from '../run.js';
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+export function register(cli: CAC): void {
+  cli
+    .command('inspect <...bundle>', 'List the charts and images in a bundle, who signed it and when (reads no blob; run verify to check)')
+    .option('--json', 'Print the summary as JSON')
+    .example('  airlock inspect bundle.tar')
+    .action((args: string[], flags: { json?: boolean }) =>
+      runAction(async () => {
+        const bundle = await openSignedBundle(bundleInput(args));
+        try {
+          const s = summarize(bundle);
+          if (flags.json) {
+            processIo.out(JSON.stringify({ ok: true, ...s }));
+            return;
+          }
+          processIo.out(`bundle:   ${s.bundle} (${s.form})`);
+          processIo.out(`created:  ${s.created} by ${s.tool}`);
+          if (s.signatures.length === 0) processIo.out('signed:   NOT SIGNED');
+          for (const sig of s.signatures) processIo.out(`signed:   ${sig.signature} claims ${sig.claims} (run airlock verify --key to check)`);
+          processIo.out('');
+          const rows = [['KIND', 'REFERENCE', 'DIGEST', 'PLATFORMS', 'SIZE']];
+          for (const a of s.artifacts) {
+            rows.push([a.kind, a.name, a.digest.slice(0, 19), a.platforms.join(',') || '-', formatBytes(a.size)]);
+          }
+          for (const line of table(rows)) processIo.out(line);
+          processIo.out('');
+          processIo.out(`total:    ${s.images} image(s), ${s.charts} chart(s), ${s.files} files, ${formatBytes(s.bytes)} (shared layers counted once)`);
+          if (s.root !== '') processIo.out(`note:     the layout is nested under ${s.root}`);
+          if (s.junk.length > 0) processIo.out(`note:     ${s.junk.length} junk file(s) ignored (${s.junk.slice(0, 3).join(', ')}${s.junk.length > 3 ? ', …' : ''})`);
+          if (s.missingIndex) processIo.out('note:     index.json is missing; verify and unpack rebuild it from the signed manifest');
+        } finally {
+          await bundle.close();
+        }
+      }, flags.json === true),
+    );
+}
