@@ -18,6 +18,14 @@ export interface SourceTarget {
   fetch(desc: Descriptor): Promise<Readable>;
 }
 
+export interface PushContentOptions {
+  /**
+   * A fresh, verified stream of the same content: lets a destination whose upload was
+   * cut after bytes were sent start over instead of failing (a stream cannot rewind).
+   */
+  reopen?: () => Promise<Readable>;
+}
+
 /** Where content is written to. */
 export interface DestinationTarget {
   readonly name: string;
@@ -27,7 +35,7 @@ export interface DestinationTarget {
    * Stores content. `content` is already wrapped in a verifier: the destination must
    * commit only after the stream ends without error (temp file then rename, upload then PUT).
    */
-  push(desc: Descriptor, content: Readable): Promise<void>;
+  push(desc: Descriptor, content: Readable, options?: PushContentOptions): Promise<void>;
   /** Points a reference (tag, layout ref.name) at a manifest that is already present. */
   tag(desc: Descriptor, reference: string): Promise<void>;
   /**

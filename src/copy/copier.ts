@@ -253,8 +253,12 @@ class Run {
             this.emit('blob-progress', desc, seen);
           });
         }
+        const reopen = async (): Promise<Readable> => {
+          this.throwIfStopped();
+          return addAbortSignal(this.controller.signal, verified(await this.source.fetch(desc), desc, CONTENT));
+        };
         try {
-          await destination.push(desc, stream);
+          await destination.push(desc, stream, { reopen });
         } finally {
           if (!stream.destroyed) stream.destroy();
         }

@@ -1,10 +1,13 @@
 import type { CAC } from 'cac';
 import { register as inspect } from './inspect.js';
 import { register as keygen } from './keygen.js';
+import { register as pack } from './pack.js';
+import { register as push } from './push.js';
 import { register as unpack } from './unpack.js';
 import { register as verify } from './verify.js';
+import { register as login } from './login.js';
 
 /** Each command module registers itself on the cac instance; main.ts calls them all. */
 export type Register = (cli: CAC) => void;
 
-export const commands: Register[] = [keygen, verify, inspect, unpack];
+export const commands: Register[] = [keygen, login, pack, verify, inspect, unpack, push];

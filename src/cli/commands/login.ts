@@ -1,0 +1,98 @@
+import type { Readable } from 'node:stream';
+import type { CAC } from 'cac';
+import { AirlockError } from '../../errors.js';
+import { RegistryClient, removeLogin, saveLogin, type LookupOptions } from '../../registry/index.js';
+import { configKey } from '../../registry/login.js';
+import { registryOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
+import { processIo, runAction, type Io } from '../run.js';
+
+export interface LoginFlags extends RegistryFlags {
+  username?: string;
+  passwordStdin?: boolean;
+  /** cac's `--no-verify` sets this false. */
+  verify?: boolean;
+  json?: boolean;
+}
+
+/** `HOST`, `https://HOST/`, `HOST/v2/` → `HOST`: users paste URLs. */
+function hostArgument(text: string | undefined): string {
+  const host = (text ?? '').trim().replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+  if (host === '') throw new AirlockError('USAGE', 'login needs the registry host', { hint: 'e.g. airlock login registry.example.com -u USER --password-stdin' });
+  return host;
+}
+
+/** Reads the password: all of stdin, without the one line break `echo` adds. */
+async function readPassword(stdin: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stdin) {
+    total += (chunk as Buffer).length;
+    if (total > 64 * 1024) throw new AirlockError('USAGE', 'the password on stdin is longer than 64 KiB', { hint: 'pipe the password alone' });
+    chunks.push(Buffer.from(chunk as Buffer));
+  }
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** The `login` command as a function, for tests: checks the login against the registry, then saves it. */
+export async function login(hostText: string | undefined, flags: LoginFlags, io: Io, stdin: Readable, where: LookupOptions = {}): Promise<void> {
+  const host = hostArgument(hostText);
+  if (flags.username === undefined || flags.username === '') {
+    throw new AirlockError('USAGE', 'login needs -u USER', { hint: `airlock login ${host} -u USER --password-stdin` });
+  }
+  if (!flags.passwordStdin) {
+    throw new AirlockError('USAGE', 'login reads the password from stdin only: pass --password-stdin', {
+      hint: `e.g. cat token.txt | airlock login ${host} -u ${flags.username} --password-stdin (a password argument would show in ps and shell history)`,
+    });
+  }
+  const password = await readPassword(stdin);
+  if (password === '') throw new AirlockError('USAGE', `no password on stdin for ${host}`, { hint: 'pipe the password into the command' });
+
+  let verified = false;
+  if (flags.verify !== false) {
+    const client = new RegistryClient(host, {
+      ...registryOptions(flags),
+      credentials: { [host]: { username: flags.username, password } },
+      ...where,
+      retry: { retries: 2 },
+    });
+    try {
+      verified = await client.checkLogin();
+    } finally {
+      client.close();
+    }
+  }
+  const saved = await saveLogin(host, flags.username, password, where);
+  const note = verified ? 'login succeeded' : flags.verify === false ? 'login saved without checking' : 'the registry asks for no login; saved anyway';
+  if (flags.json) {
+    io.out(JSON.stringify({ ok: true, host: configKey(host), path: saved.path, verified, ...(saved.shadowedBy ? { shadowedBy: saved.shadowedBy } : {}) }));
+    return;
+  }
+  io.out(`${note} for ${host} (saved to ${saved.path})`);
+  if (saved.shadowedBy !== undefined) {
+    io.err(`warning: ${saved.shadowedBy} is configured for ${host} in credHelpers and is asked first; remove it there to use this login`);
+  }
+}
+
+export async function logout(hostText: string | undefined, flags: { json?: boolean }, io: Io, where: LookupOptions = {}): Promise<void> {
+  const host = hostArgument(hostText);
+  const { path, removed } = await removeLogin(host, where);
+  if (flags.json) io.out(JSON.stringify({ ok: true, host: configKey(host), path, removed }));
+  else io.out(removed ? `removed the login for ${host} from ${path}` : `not logged in to ${host} (nothing in ${path})`);
+}
+
+export function register(cli: CAC): void {
+  withRegistryOptions(
+    cli
+      .command('login [host]', 'Log in to a registry; the login is stored in the docker config (mode 0600)')
+      .option('-u, --username <user>', 'User name')
+      .option('--password-stdin', 'Read the password (or token) from stdin')
+      .option('--no-verify', 'Save without checking the login against the registry'),
+  )
+    .option('--json', 'Print the result as JSON')
+    .example('  aws ecr get-login-password | airlock login 123456789012.dkr.ecr.eu-west-1.amazonaws.com -u AWS --password-stdin')
+    .action((host: string | undefined, flags: LoginFlags) => runAction(() => login(host, flags, processIo, process.stdin), flags.json === true));
+  cli
+    .command('logout [host]', 'Remove a registry login from the docker config')
+    .option('--json', 'Print the result as JSON')
+    .action((host: string | undefined, flags: { json?: boolean }) => runAction(() => logout(host, flags, processIo), flags.json === true));
+}

@@ -1,0 +1,97 @@
+import { Readable } from 'node:stream';
+import { shortDigest } from '../content/digest.js';
+import { AirlockError, messageOf } from '../errors.js';
+import type { Descriptor } from '../oci/schemas.js';
+import { repositoryScope } from './auth.js';
+import type { RegistryClient } from './client.js';
+import { backoffDelay, sleep } from './retry.js';
+import { isTransientNetworkError, responseHeader, type HttpResponse } from './transport.js';
+
+/**
+ * Opens a blob for reading. The first request happens now (a 404 or a 401 fails
+ * here); then the bytes stream. A connection cut mid-blob (or a body that ends
+ * short) is resumed with `Range: bytes=N-` from where it stopped, so a 2 GB layer
+ * does not start over; a server without Range support is skipped forward instead.
+ * The copy's verifier still sees, and hashes, every byte exactly once.
+ */
+export async function openBlob(client: RegistryClient, repository: string, desc: Descriptor): Promise<Readable> {
+  const what = `blob ${shortDigest(desc.digest)}… in ${repository}`;
+  const get = (offset: number): Promise<HttpResponse> =>
+    client.request({
+      method: 'GET',
+      path: `/v2/${repository}/blobs/${desc.digest}`,
+      headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+      scopes: [repositoryScope(repository, false)],
+      ok: offset > 0 ? [200, 206] : [200],
+      what,
+      repository,
+      redirects: true,
+    });
+
+  const first = await get(0);
+  const length = responseHeader(first, 'content-length');
+  if (length !== undefined && Number(length) !== desc.size) {
+    first.body.destroy();
+    throw new AirlockError('SIZE_MISMATCH', `${client.host} announces ${length} bytes for ${what}, its descriptor says ${desc.size}`, {
+      hint: 'the registry serves content that does not match the manifest; do not use it',
+    });
+  }
+
+  async function* bytes(): AsyncGenerator<Buffer> {
+    let res = first;
+    let offset = 0;
+    let skip = 0;
+    let failures = 0;
+    try {
+      for (;;) {
+        try {
+          for await (const chunk of res.body) {
+            let buf = chunk as Buffer;
+            if (skip > 0) {
+              const drop = Math.min(skip, buf.length);
+              skip -= drop;
+              buf = buf.subarray(drop);
+              if (buf.length === 0) continue;
+            }
+            offset += buf.length;
+            yield buf;
+          }
+          // More bytes than the descriptor says are the verifier's to refuse.
+          if (offset >= desc.size) return;
+          throw new AirlockError('NETWORK', `${client.host} ended ${what} after ${offset} of ${desc.size} bytes`, { retryable: true });
+        } catch (err) {
+          if (!isTransientNetworkError(err) || failures >= client.retry.retries) {
+            if (err instanceof AirlockError) throw err;
+            throw new AirlockError('NETWORK', `reading ${what} from ${client.host} failed after ${offset} of ${desc.size} bytes: ${messageOf(err)}`, {
+              hint: 'check the connection to the registry and run the command again',
+              retryable: true,
+              cause: err,
+            });
+          }
+          res.body.destroy();
+          const delayMs = backoffDelay(failures, client.retry);
+          client.emit({ kind: 'retry', host: client.host, what: `GET ${what}`, detail: `resume at byte ${offset}: ${messageOf(err)}`, delayMs });
+          failures++;
+          await sleep(delayMs);
+          res = await get(offset);
+          if (res.status === 200) skip = offset;
+          else {
+            const range = responseHeader(res, 'content-range');
+            const start = range === undefined ? NaN : Number(/^bytes (\d+)-/.exec(range)?.[1]);
+            if (start !== offset) {
+              res.body.destroy();
+              throw new AirlockError('REGISTRY_ERROR', `${client.host} answered a resume of ${what} at byte ${offset} with range ${range ?? '(none)'}`, {
+                hint: 'run the command again',
+                retryable: true,
+              });
+            }
+          }
+        }
+      }
+    } finally {
+      res.body.destroy();
+    }
+  }
+
+  return Readable.from(bytes(), { objectMode: false });
+}

@@ -1,0 +1,23 @@
+export { RegistryClient, type Operation } from './client.js';
+export { RegistryRepository, nextLink } from './repository.js';
+export { RegistryPool, openRegistryTarget, type OpenedRegistryTarget } from './open.js';
+export type { PushOptions } from './upload.js';
+export type { RegistryOptions, RegistryEvent, RetryPolicy, Timeouts, UploadPolicy } from './options.js';
+export { DEFAULT_RETRY, DEFAULT_TIMEOUTS, DEFAULT_UPLOAD } from './options.js';
+export {
+  findCredentials,
+  runCredentialHelper,
+  credentialFiles,
+  dockerConfigPath,
+  canonicalHost,
+  normalizeConfigKey,
+  type Credentials,
+  type CredentialsProvider,
+  type ExplicitCredentials,
+  type LookupOptions,
+} from './credentials.js';
+export { saveLogin, removeLogin } from './login.js';
+export { parseChallenges, pickChallenge, type Challenge } from './challenge.js';
+export { registryError, parseErrorBody, ecrRegion } from './errors.js';
+export { parseRetryAfter, backoffDelay } from './retry.js';
+export { isLoopbackHost, isInsecureHost } from './transport.js';

@@ -1,0 +1,60 @@
+import { AirlockError } from '../errors.js';
+import { parseImageRef, manifestReference, type ImageRef } from '../ref/image.js';
+import { RegistryClient } from './client.js';
+import { canonicalHost } from './credentials.js';
+import type { RegistryOptions } from './options.js';
+import type { RegistryRepository } from './repository.js';
+
+/**
+ * One client per registry host, made on first use with shared options: every
+ * repository of a host shares its connections, tokens and known blobs (so a push
+ * to a second repository can mount what the first one received).
+ */
+export class RegistryPool {
+  private readonly clients = new Map<string, RegistryClient>();
+
+  constructor(readonly options: RegistryOptions = {}) {}
+
+  client(host: string): RegistryClient {
+    const key = canonicalHost(host);
+    let client = this.clients.get(key);
+    if (client === undefined) {
+      client = new RegistryClient(host, this.options);
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  /** `HOST/PATH` (no tag needed) → the repository target. */
+  repository(ref: Pick<ImageRef, 'registry' | 'repository'>): RegistryRepository {
+    return this.client(ref.registry).repository(ref.repository);
+  }
+
+  /** Closes every pooled connection. */
+  close(): void {
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+}
+
+export interface OpenedRegistryTarget {
+  target: RegistryRepository;
+  ref: ImageRef;
+  /** What `resolve` takes for this reference: the digest when pinned, else the tag. */
+  reference: string;
+}
+
+/**
+ * Opens `HOST/PATH[:TAG][@DIGEST]` as a copy target. Pass `pool` to share clients
+ * between several references (pack, push); without it a new client is made, and
+ * the caller closes it with `target.client.close()`.
+ */
+export function openRegistryTarget(refText: string, opts: RegistryOptions & { pool?: RegistryPool } = {}): OpenedRegistryTarget {
+  const ref = parseImageRef(refText);
+  if (ref.tag === undefined && ref.digest === undefined) {
+    throw new AirlockError('INTERNAL', `reference ${refText} has neither tag nor digest`);
+  }
+  const { pool, ...options } = opts;
+  const target = pool !== undefined ? pool.repository(ref) : new RegistryClient(ref.registry, options).repository(ref.repository);
+  return { target, ref, reference: manifestReference(ref) };
+}

@@ -1,0 +1,196 @@
+import type { Readable } from 'node:stream';
+import { shortDigest } from '../content/digest.js';
+import { AirlockError } from '../errors.js';
+import type { Descriptor } from '../oci/schemas.js';
+import { repositoryScope } from './auth.js';
+import { discard, type RegistryClient } from './client.js';
+import { backoffDelay, sleep } from './retry.js';
+import { responseHeader, type HttpResponse, type StreamBody } from './transport.js';
+
+/**
+ * Hands out a stream's bytes in exact-length slices for request bodies, without
+ * holding more than the chunk the stream gave. Before the last byte of the blob is
+ * written it waits for the stream to END: the stream is the verifier, which fails
+ * at its end on a wrong digest, so a registry never receives a complete,
+ * committable body that did not verify.
+ */
+export class ChunkReader {
+  private readonly it: AsyncIterator<unknown>;
+  private pending: Buffer = Buffer.alloc(0);
+  private handed = 0;
+
+  constructor(
+    private readonly stream: Readable,
+    private readonly total: number,
+    private readonly what: string,
+  ) {
+    // The iterator reports the stream's error; this listener only keeps a late second
+    // emission (pipe() re-emits on the verifier) from becoming an uncaught exception.
+    stream.on('error', () => undefined);
+    this.it = stream[Symbol.asyncIterator]();
+  }
+
+  /** A request body of exactly `length` bytes, the next ones of the stream. Usable once. */
+  body(length: number): StreamBody {
+    const body: StreamBody = { length, started: false, write: (sink) => this.pipe(length, sink) };
+    return body;
+  }
+
+  private async pipe(length: number, sink: (chunk: Buffer) => Promise<void>): Promise<void> {
+    let left = length;
+    while (left > 0) {
+      if (this.pending.length === 0) {
+        const next = await this.it.next();
+        if (next.done === true) {
+          throw new AirlockError('SIZE_MISMATCH', `${this.what} ended after ${this.handed} of ${this.total} bytes`, {
+            hint: 'the source was cut short; run the command again',
+            retryable: true,
+          });
+        }
+        this.pending = Buffer.from(next.value as Uint8Array);
+      }
+      const take = Math.min(left, this.pending.length);
+      const piece = this.pending.subarray(0, take);
+      this.pending = this.pending.subarray(take);
+      left -= take;
+      this.handed += take;
+      if (this.handed === this.total) await this.end();
+      await sink(piece);
+    }
+  }
+
+  /** Waits for the stream to end cleanly (its verifier passed) with no byte left over. */
+  async end(): Promise<void> {
+    const next = this.pending.length > 0 ? { done: false } : await this.it.next();
+    if (next.done !== true) {
+      throw new AirlockError('SIZE_MISMATCH', `${this.what} is larger than its descriptor says (${this.total} bytes)`, {
+        hint: 'the source serves content that does not match its digest; re-fetch it',
+      });
+    }
+  }
+
+  /** Stops reading and releases the stream. */
+  close(): void {
+    if (!this.stream.destroyed) this.stream.destroy();
+  }
+}
+
+/** Options of a blob push. */
+export interface PushOptions {
+  /**
+   * Opens the content again from its start, already wrapped in the verifier. A
+   * stream that was partly sent cannot be replayed; with `reopen` an upload cut off
+   * by the network starts over instead of failing (the copy layer can pass one for
+   * sources that can seek: layout files, bundle entries, registry blobs).
+   */
+  reopen?: () => Promise<Readable>;
+  /** An upload session already opened (a mount the registry answered with 202). */
+  session?: URL;
+}
+
+/** The `Location` of an upload answer, resolved against the URL that answered (it may be relative). */
+export function uploadLocation(res: HttpResponse, fallback: URL | undefined, what: string, host: string): URL {
+  const location = responseHeader(res, 'location');
+  if (location === undefined || location === '') {
+    if (fallback !== undefined) return fallback;
+    throw new AirlockError('REGISTRY_ERROR', `${host} opened an upload for ${what} without a Location header`, {
+      hint: 'the registry or a proxy in front of it is not speaking the distribution API correctly',
+    });
+  }
+  return new URL(location, res.url);
+}
+
+function withDigest(location: URL, digest: string): URL {
+  const url = new URL(location);
+  url.searchParams.set('digest', digest);
+  return url;
+}
+
+/** Starts an upload session: POST /v2/NAME/blobs/uploads/. */
+export async function startUpload(client: RegistryClient, repository: string, what: string): Promise<URL> {
+  const res = await client.request({
+    method: 'POST',
+    path: `/v2/${repository}/blobs/uploads/`,
+    scopes: [repositoryScope(repository, true)],
+    ok: [202],
+    what,
+    repository,
+  });
+  discard(res);
+  return uploadLocation(res, undefined, what, client.host);
+}
+
+async function uploadOnce(client: RegistryClient, repository: string, desc: Descriptor, reader: ChunkReader, what: string, session: URL | undefined): Promise<void> {
+  const scopes = [repositoryScope(repository, true)];
+  let location = session ?? (await startUpload(client, repository, what));
+  const octet = { 'content-type': 'application/octet-stream' };
+  const { monolithicLimit, chunkSize } = client.upload;
+
+  if (desc.size <= monolithicLimit) {
+    // Monolithic: the whole blob in the closing PUT, its last bytes held until the verifier passed.
+    let body: Buffer | StreamBody;
+    if (desc.size === 0) {
+      await reader.end();
+      body = Buffer.alloc(0);
+    } else body = reader.body(desc.size);
+    const res = await client.request({ method: 'PUT', url: withDigest(location, desc.digest), headers: octet, body, scopes, ok: [201, 204], what, repository });
+    discard(res);
+    return;
+  }
+
+  let offset = 0;
+  while (offset < desc.size) {
+    const n = Math.min(chunkSize, desc.size - offset);
+    const res = await client.request({
+      method: 'PATCH',
+      url: location,
+      headers: { ...octet, 'content-range': `${offset}-${offset + n - 1}` },
+      body: reader.body(n),
+      scopes,
+      ok: [202, 204],
+      what,
+      repository,
+    });
+    discard(res);
+    const range = responseHeader(res, 'range');
+    const end = range !== undefined ? /^(?:bytes=)?0-(\d+)$/.exec(range.trim()) : null;
+    if (end !== null && Number(end[1]) !== offset + n - 1) {
+      throw new AirlockError('REGISTRY_ERROR', `${client.host} holds ${Number(end[1]) + 1} bytes of ${what} after a chunk ending at ${offset + n}`, {
+        hint: 'the upload lost data on the way; run the command again',
+        retryable: true,
+      });
+    }
+    location = uploadLocation(res, location, what, client.host);
+    offset += n;
+  }
+  // The last PATCH waited for the verified end of the stream: only now commit.
+  const res = await client.request({ method: 'PUT', url: withDigest(location, desc.digest), scopes, ok: [201, 204], what, repository });
+  discard(res);
+}
+
+/**
+ * Uploads one blob: POST then one PUT for small blobs, POST, PATCH chunks and a
+ * closing PUT for large ones. Relative and absolute `Location`s are both followed.
+ * A failure after bytes were sent is retried only through `opts.reopen`.
+ */
+export async function uploadBlob(client: RegistryClient, repository: string, desc: Descriptor, content: Readable, opts: PushOptions = {}): Promise<void> {
+  const what = `blob ${shortDigest(desc.digest)}… for ${repository}`;
+  let stream = content;
+  let session = opts.session;
+  for (let attempt = 0; ; attempt++) {
+    const reader = new ChunkReader(stream, desc.size, what);
+    try {
+      await uploadOnce(client, repository, desc, reader, what, session);
+      return;
+    } catch (err) {
+      reader.close();
+      const again = err instanceof AirlockError && err.retryable && opts.reopen !== undefined && attempt < client.retry.retries;
+      if (!again) throw err;
+      const delayMs = backoffDelay(attempt, client.retry);
+      client.emit({ kind: 'retry', host: client.host, what: `upload ${what}`, detail: err.message, delayMs });
+      await sleep(delayMs);
+      session = undefined;
+      stream = await opts.reopen!();
+    }
+  }
+}
