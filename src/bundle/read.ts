@@ -5,10 +5,8 @@ import type { SourceTarget } from '../content/target.js';
 import { readCapped } from '../content/verify.js';
 import { AirlockError, messageOf } from '../errors.js';
 import { isSignatureEntry, parseSignatures, SIGNATURE_SIZE_LIMIT, type SignatureFile } from '../sign/index.js';
-import { parseIndexText, refName } from '../layout/index-json.js';
-import type { Descriptor, Index } from '../oci/schemas.js';
+import type { Descriptor } from '../oci/schemas.js';
 import { isSha256Digest } from '../layout/paths.js';
-import { bundleIndexBytes } from './index-json.js';
 import { BundleManifestSchema, MANIFEST_FILE, type BundleManifest } from './manifest.js';
 
 /** airlock.json lists every blob; a million blobs is about 150 MB of JSON. */
@@ -71,36 +69,29 @@ export async function openSignedBundle(input: string | readonly string[]): Promi
 
 /**
  * The bundle's OCI layout as a copy source, read in place: no extraction, no temp
- * copy. When index.json is missing it is rebuilt from the (verified) manifest.
+ * copy. Names resolve through the signed manifest, not index.json, so a push never
+ * depends on a file the signature covers only by hash (and a missing index.json
+ * does not matter). Every blob read is verified by the copy against its digest,
+ * which the signed manifest lists.
  */
 export class BundleSource implements SourceTarget {
   readonly name: string;
-  private index: Promise<Index> | undefined;
+  private readonly sizes: Map<string, number>;
 
   constructor(private readonly bundle: OpenedBundle) {
     this.name = bundle.reader.name;
-  }
-
-  private loadIndex(): Promise<Index> {
-    this.index ??= (async () => {
-      const path = `${this.bundle.layout.root}index.json`;
-      const text = this.bundle.layout.missingIndex
-        ? bundleIndexBytes(this.bundle.manifest.artifacts, this.bundle.manifest.files).toString('utf8')
-        : (await readCapped(await this.bundle.reader.open(path), 64 * 1024 * 1024, `${this.name}: ${path}`)).toString('utf8');
-      return parseIndexText(text, `${this.name}: ${path}`);
-    })();
-    return this.index;
+    this.sizes = new Map(bundle.manifest.files.map((f) => [f.path, f.size]));
   }
 
   async resolve(reference: string): Promise<Descriptor> {
-    const index = await this.loadIndex();
-    const entry = index.manifests.find((m) => (isSha256Digest(reference) ? m.digest === reference : refName(m) === reference));
-    if (entry === undefined) {
+    const artifact = this.bundle.manifest.artifacts.find((a) => (isSha256Digest(reference) ? a.digest === reference : a.name === reference));
+    const size = artifact && this.sizes.get(`blobs/sha256/${digestHex(artifact.digest)}`);
+    if (artifact === undefined || size === undefined) {
       throw new AirlockError('NOT_FOUND', `${this.name} holds no image named ${reference}`, {
         hint: 'airlock inspect lists what the bundle holds',
       });
     }
-    return { mediaType: entry.mediaType, digest: entry.digest, size: entry.size };
+    return { mediaType: artifact.mediaType, digest: artifact.digest, size };
   }
 
   fetch(desc: Descriptor): Promise<Readable> {
