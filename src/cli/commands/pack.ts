@@ -110,7 +110,8 @@ export function register(cli: CAC): void {
             concurrency: positiveInt(flags.concurrency, '--concurrency') ?? 8,
             openRepository: (ref) => pool.repository(ref),
             fetchUrl: http.fetch,
-            epoch: defaultMtime(),
+            // SOURCE_DATE_EPOCH makes the bundle reproducible; without it, it records now.
+            epoch: process.env.SOURCE_DATE_EPOCH ? defaultMtime() : Math.floor(Date.now() / 1000),
             signal: controller.signal,
             onEvent: (e) => {
               if (e.type === 'copy') {
