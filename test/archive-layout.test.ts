@@ -91,7 +91,7 @@ describe('analyzeEntries', () => {
   });
 
   it('accepts extra signature files beside airlock.json', () => {
-    const report = analyzeEntries([...bundle(), file('airlock.json.key2.sigstore.json')]);
+    const report = analyzeEntries([...bundle(), file('airlock.json.sigstore.2.json')]);
     expect(report.problems).toEqual([]);
   });
 });

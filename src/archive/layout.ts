@@ -31,7 +31,8 @@ export function isJunk(entry: ArchiveEntry): boolean {
   return base.startsWith('._') || JUNK_NAMES.has(base.toLowerCase());
 }
 
-const SIGNATURE = /^airlock\.json(\.[A-Za-z0-9_-]+)*\.sigstore\.json$/;
+// Signature entries as src/sign names them: airlock.json.sigstore.json, then .sigstore.2.json, …
+const SIGNATURE = /^airlock\.json\.sigstore(\.[1-9][0-9]*)?\.json$/;
 const BLOB = /^blobs\/sha256\/[0-9a-f]{64}$/;
 
 function dirOf(path: string): string {

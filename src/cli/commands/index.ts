@@ -3,6 +3,7 @@ import { register as inspect } from './inspect.js';
 import { register as keygen } from './keygen.js';
 import { register as pack } from './pack.js';
 import { register as push } from './push.js';
+import { register as sign } from './sign.js';
 import { register as unpack } from './unpack.js';
 import { register as verify } from './verify.js';
 import { register as login } from './login.js';
@@ -10,4 +11,4 @@ import { register as login } from './login.js';
 /** Each command module registers itself on the cac instance; main.ts calls them all. */
 export type Register = (cli: CAC) => void;
 
-export const commands: Register[] = [keygen, login, pack, verify, inspect, unpack, push];
+export const commands: Register[] = [keygen, login, pack, verify, sign, inspect, unpack, push];

@@ -1,0 +1,28 @@
+import type { CAC } from 'cac';
+import { cosignBundle } from '../../bundle/cosign.js';
+import { PASSPHRASE_ENV, loadPrivateKey } from '../../sign/index.js';
+import { AirlockError } from '../../errors.js';
+import { bundleInput } from '../options.js';
+import { processIo, runAction } from '../run.js';
+import { signaturePolicy, type SignatureFlags } from './verify.js';
+
+export function register(cli: CAC): void {
+  cli
+    .command('sign <...bundle>', 'Add your signature to a bundle (after checking every byte), so the far side can require both')
+    .option('--key <file>', `Your signing key (passphrase in $${PASSPHRASE_ENV})`)
+    .option('--require <pub>', 'Check that this key has signed before adding yours (repeatable)')
+    .option('-o, --out <file>', 'Write the co-signed bundle here instead of replacing the input')
+    .option('--json', 'Print the result as JSON')
+    .example('  airlock sign bundle.tar --key security-team.key --require vendor.pub')
+    .action((args: string[], flags: { key?: string; require?: unknown; out?: string; json?: boolean }) =>
+      runAction(async () => {
+        if (flags.key === undefined) throw new AirlockError('USAGE', 'sign needs --key KEY', { hint: 'create one with airlock keygen --out security-team' });
+        const key = await loadPrivateKey(flags.key, process.env[PASSPHRASE_ENV]);
+        const policy = flags.require === undefined ? { keys: [] } : await signaturePolicy({ key: flags.require } satisfies SignatureFlags);
+        const result = await cosignBundle(bundleInput(args), key, policy, flags.out);
+        if (flags.json) processIo.out(JSON.stringify({ ok: true, ...result }));
+        else if (!result.added) processIo.out(`already signed by this key (${result.signature}); nothing changed`);
+        else processIo.out(`added ${result.signature}; wrote ${result.files.join(', ')}`);
+      }, flags.json === true),
+    );
+}

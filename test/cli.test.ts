@@ -1,0 +1,135 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { indexTar, openFileSource } from '../src/archive/index.js';
+import { ExitCode } from '../src/cli/exit.js';
+import { startRegistry, type RunningRegistry } from './harness/registry.js';
+import { rawManifest } from './harness/skopeo.js';
+import { makeBlob, makeImage, makeMultiArch } from './helpers/images.js';
+import { seedWithSkopeo } from './helpers/seed.js';
+
+const bin = new URL('../bin/airlock', import.meta.url).pathname;
+const registry = inject('registry');
+const ns = `cli-${process.pid}`;
+let dir: string;
+let target: RunningRegistry;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a user would (npm test builds dist/ first). */
+function airlock(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const multi = makeMultiArch('cli-multi', { layerSize: 10_000 });
+const single = makeImage({ layers: [makeBlob('cli-one', 5000)], label: 'cli-one' });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'airlock-cli-'));
+  target = await startRegistry();
+  await seedWithSkopeo(registry, [
+    { built: multi, repo: `${ns}/multi`, tag: 'v1' },
+    { built: single, repo: `${ns}/one`, tag: '1' },
+  ]);
+  expect((await airlock('keygen', '--out', join(dir, 'vendor'))).code).toBe(0);
+  expect((await airlock('keygen', '--out', join(dir, 'security'))).code).toBe(0);
+});
+
+afterAll(async () => {
+  await target?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the airlock command line', () => {
+  it('answers --help and --version, and refuses unknown commands and options with exit 2', async () => {
+    const help = await airlock('--help');
+    expect(help.code).toBe(0);
+    for (const cmd of ['keygen', 'pack', 'verify', 'sign', 'inspect', 'unpack', 'push', 'login']) expect(help.stdout).toContain(cmd);
+    expect((await airlock('--version')).stdout).toMatch(/airlock\/\d+\.\d+\.\d+/);
+    const unknown = await airlock('frobnicate');
+    expect(unknown.code).toBe(ExitCode.USAGE);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    expect((await airlock('verify', 'x.tar', '--bogus')).code).toBe(ExitCode.USAGE);
+  });
+
+  it('keygen refuses to overwrite a key', async () => {
+    const again = await airlock('keygen', '--out', join(dir, 'vendor'));
+    expect(again.code).toBe(ExitCode.USAGE);
+    expect(again.stderr).toContain('vendor.key already exists');
+  });
+
+  it('pack needs a key or an explicit --no-sign', async () => {
+    const r = await airlock('pack', '--image', `${registry}/${ns}/one:1`, '-o', join(dir, 'nokey.tar'));
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.stderr).toMatch(/--no-sign/);
+  });
+
+  it('packs, inspects, verifies, co-signs, unpacks and pushes, with distinct exit codes for each failure', async () => {
+    const bundle = join(dir, 'bundle.tar');
+    const list = join(dir, 'images.txt');
+    await writeFile(list, `# the vendor portal's list, pasted\n${registry}/${ns}/multi:v1\n\n${registry}/${ns}/one:1   # worker\n`);
+    const pack = await airlock('pack', '--images', list, '--key', join(dir, 'vendor.key'), '-o', bundle, '--json');
+    expect(pack.code, pack.stderr).toBe(0);
+    const packed = JSON.parse(pack.stdout) as { artifacts: { name: string; digest: string }[] };
+    expect(packed.artifacts.map((a) => a.name).sort()).toEqual([`${registry}/${ns}/multi:v1`, `${registry}/${ns}/one:1`]);
+
+    const inspect = JSON.parse((await airlock('inspect', bundle, '--json')).stdout) as { images: number; created: string };
+    expect(inspect).toMatchObject({ images: 2, created: '2023-11-14T22:13:20Z' });
+
+    const ok = await airlock('verify', bundle, '--key', join(dir, 'vendor.pub'), '--json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, signed: true });
+    const wrongKey = await airlock('verify', bundle, '--key', join(dir, 'security.pub'));
+    expect(wrongKey.code).toBe(ExitCode.SIGNATURE);
+    expect(wrongKey.stderr).toContain('did not sign');
+
+    // The security team adds its signature; the far side then requires both keys.
+    const signed = join(dir, 'cosigned.tar');
+    const sign = await airlock('sign', bundle, '--key', join(dir, 'security.key'), '--require', join(dir, 'vendor.pub'), '-o', signed);
+    expect(sign.code, sign.stderr).toBe(0);
+    const both = await airlock('verify', signed, '--key', join(dir, 'vendor.pub'), '--key', join(dir, 'security.pub'));
+    expect(both.code, both.stderr).toBe(0);
+    expect((await airlock('verify', bundle, '--key', join(dir, 'vendor.pub'), '--key', join(dir, 'security.pub'))).code).toBe(ExitCode.SIGNATURE);
+    const names = (await indexTar(await openFileSource(signed))).map((e) => e.path);
+    expect(names.slice(0, 3)).toEqual(['airlock.json', 'airlock.json.sigstore.json', 'airlock.json.sigstore.2.json']);
+
+    const tampered = join(dir, 'tampered.tar');
+    const bytes = await readFile(bundle);
+    const last = (await indexTar(await openFileSource(bundle))).at(-1)!;
+    bytes[last.offset!] = (bytes[last.offset!] ?? 0) ^ 1;
+    await writeFile(tampered, bytes);
+    const bad = await airlock('verify', tampered, '--key', join(dir, 'vendor.pub'));
+    expect(bad.code).toBe(ExitCode.INTEGRITY);
+    expect(bad.stderr).toContain(last.path);
+
+    const out = join(dir, 'unpacked');
+    expect((await airlock('unpack', bundle, '-o', out, '--key', join(dir, 'vendor.pub'))).code).toBe(0);
+    expect((await rawManifest(`oci:${out}:${registry}/${ns}/multi:v1`)).equals(multi.manifest)).toBe(true);
+
+    const plan = await airlock('push', bundle, '--registry', `${target.host}/mirror`, '--key', join(dir, 'vendor.pub'), '--dry-run', '--plan-format', 'ecr');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain(`--repository-name mirror/${ns}/multi`);
+    const report = join(dir, 'report.json');
+    const push = await airlock('push', out, '--registry', `${target.host}/mirror`, '--key', join(dir, 'vendor.pub'), '--report', report);
+    expect(push.code, push.stderr).toBe(0);
+    const items = (JSON.parse(await readFile(report, 'utf8')) as { items: { target: string; digest: string; status: string }[] }).items;
+    expect(items.map((i) => i.status)).toEqual(['pushed', 'pushed']);
+    expect((await rawManifest(`docker://${target.host}/mirror/${ns}/multi:v1`)).equals(multi.manifest)).toBe(true);
+
+    const unsigned = await airlock('push', bundle, '--registry', `${target.host}/mirror`);
+    expect(unsigned.code).toBe(ExitCode.USAGE);
+    expect(unsigned.stderr).toContain('--key');
+    expect((await readdir(dir)).filter((f) => f.includes('.partial') || f.includes('.staging'))).toEqual([]);
+  });
+});
