@@ -159,6 +159,12 @@ class UploadClaims {
  * The caller verifies the signatures first (push never acts on an unverified bundle).
  */
 export async function pushBundle(bundle: OpenedBundle, options: PushOptions): Promise<PushedItem[]> {
+  if (!bundle.reader.randomAccess) {
+    // gzip has no random access: every blob would mean decompressing from the start.
+    throw new AirlockError('USAGE', `${bundle.reader.name} is gzip-compressed and cannot be read in place`, {
+      hint: `decompress it first (gunzip -k ${bundle.reader.name}) and push the .tar, or airlock unpack it and push the folder`,
+    });
+  }
   checkListing(bundle);
   const plan = planPush(bundle, options);
   const source = new BundleSource(bundle);
