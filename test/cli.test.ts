@@ -133,3 +133,20 @@ describe('the airlock command line', () => {
     expect((await readdir(dir)).filter((f) => f.includes('.partial') || f.includes('.staging'))).toEqual([]);
   });
 });
+
+describe('option values stay as typed', () => {
+  it('keeps numeric-looking versions and tags as strings (cac would make 1.10 into 1.1)', async () => {
+    const { keepOptionStrings } = await import('../src/cli/main.js');
+    const parsed: Record<string, unknown> = { chartVersion: [1.1, 2], out: 5, json: true };
+    keepOptionStrings(
+      ['node', 'airlock', 'pack', '--chart-version', '1.10', '--chart-version=2.0', '-o', '05', '--json', '--', '--chart-version', '9'],
+      [
+        { rawName: '--chart-version <v>', names: ['chartVersion'] },
+        { rawName: '-o, --out <file>', names: ['o', 'out'] },
+        { rawName: '--json', names: ['json'], isBoolean: true },
+      ],
+      parsed,
+    );
+    expect(parsed).toEqual({ chartVersion: ['1.10', '2.0'], out: '05', o: '05', json: true });
+  });
+});

@@ -4,6 +4,35 @@ import { VERSION } from '../version.js';
 import { commands } from './commands/index.js';
 import { processIo, reportError } from './run.js';
 
+interface CacOption {
+  rawName: string;
+  names: string[];
+  isBoolean?: boolean;
+}
+
+/**
+ * cac (through mri) turns every numeric-looking option value into a number:
+ * `--chart-version 1.10` would arrive as 1.1 and `2.0` as 2. Versions, tags and paths
+ * must stay as typed, so each value option is read again from argv, as strings.
+ */
+export function keepOptionStrings(argv: readonly string[], options: readonly CacOption[], parsed: Record<string, unknown>): void {
+  const end = argv.indexOf('--');
+  const words = end === -1 ? argv : argv.slice(0, end);
+  for (const option of options) {
+    if (option.isBoolean || option.names.length === 0) continue;
+    const flags = option.rawName.split(',').map((part) => part.trim().split(/\s/)[0]!);
+    const values: string[] = [];
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i]!;
+      const inline = flags.find((f) => word.startsWith(`${f}=`));
+      if (inline !== undefined) values.push(word.slice(inline.length + 1));
+      else if (flags.includes(word) && i + 1 < words.length) values.push(words[++i]!);
+    }
+    if (values.length === 0) continue;
+    for (const name of option.names) parsed[name] = values.length === 1 ? values[0] : values;
+  }
+}
+
 export function buildCli() {
   const cli = cac('airlock');
   for (const register of commands) register(cli);
@@ -25,6 +54,9 @@ export async function main(argv: string[]): Promise<void> {
       cli.outputHelp();
       return;
     }
+    const command = cli.matchedCommand as unknown as { options: CacOption[] } | undefined;
+    const global = cli.globalCommand as unknown as { options: CacOption[] };
+    keepOptionStrings(argv, [...(command?.options ?? []), ...global.options], cli.options as Record<string, unknown>);
     await cli.runMatchedCommand();
   } catch (err) {
     process.exitCode = reportError(err, processIo, json);

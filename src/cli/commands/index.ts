@@ -7,8 +7,10 @@ import { register as sign } from './sign.js';
 import { register as unpack } from './unpack.js';
 import { register as verify } from './verify.js';
 import { register as login } from './login.js';
+import { register as images } from './images.js';
+import { register as values } from './values.js';
 
 /** Each command module registers itself on the cac instance; main.ts calls them all. */
 export type Register = (cli: CAC) => void;
 
-export const commands: Register[] = [keygen, login, pack, verify, sign, inspect, unpack, push];
+export const commands: Register[] = [keygen, login, pack, verify, sign, inspect, unpack, push, images, values];

@@ -13,6 +13,8 @@ import { formatBytes, list, positiveInt } from '../options.js';
 import { Progress } from '../progress.js';
 import { registryOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { processIo, runAction } from '../run.js';
+import { ExitCode } from '../exit.js';
+import { checkPackedCharts, printChartCheck, strictFailure } from './images.js';
 
 interface PackFlags extends RegistryFlags {
   spec?: string;
@@ -29,6 +31,8 @@ interface PackFlags extends RegistryFlags {
   cache?: string;
   concurrency?: string;
   json?: boolean;
+  checkChartImages?: boolean;
+  strict?: boolean;
 }
 
 /** The spec file plus the flags, as one validated spec; image lists read relative to where they are named. */
@@ -81,6 +85,8 @@ export function register(cli: CAC): void {
     .option('--cache <dir>', 'Keep pulled content here, so a second pack of the same content downloads nothing')
     .option('--concurrency <n>', 'Parallel transfers (default 8)')
     .option('--json', 'Print a machine-readable summary')
+    .option('--check-chart-images', 'Then list, per chart, the images its values and templates name that the bundle lacks')
+    .option('--strict', 'With --check-chart-images: exit 2 if a chart names an image the bundle lacks')
     .example('  airlock pack --image nginx:1.27 --chart oci://ghcr.io/org/charts/app --chart-version 1.2.3 --key signer.key -o bundle.tar')
     .example('  airlock pack --spec airlock.yaml --key signer.key -o bundle.tar --split-size 4G')
     .action((flags: PackFlags) =>
@@ -130,14 +136,18 @@ export function register(cli: CAC): void {
             },
           });
           progress.done();
+          // --check-chart-images: the charts' own image lists against what was packed (src/helm/check.ts).
+          const charts = flags.checkChartImages || flags.strict ? await checkPackedCharts(result.files, flags) : undefined;
           if (flags.json) {
-            processIo.out(JSON.stringify({ ok: true, files: result.files, bytes: result.bytes, signed: key !== undefined, artifacts: result.manifest.artifacts }));
-            return;
+            processIo.out(JSON.stringify({ ok: charts?.failed !== true, files: result.files, bytes: result.bytes, signed: key !== undefined, artifacts: result.manifest.artifacts, ...(charts ? { chartImages: charts.report } : {}) }));
+            return charts?.failed ? ExitCode.USAGE : undefined;
           }
           for (const a of result.manifest.artifacts) {
             processIo.out(`${a.kind.padEnd(5)}  ${a.name}  ${a.digest.slice(0, 19)}  ${a.platforms.join(',') || '-'}  ${formatBytes(a.size)}`);
           }
           processIo.out(`wrote ${result.files.join(', ')} (${formatBytes(result.bytes)}, ${result.manifest.files.length} files, ${key ? 'signed' : 'UNSIGNED'})`);
+          if (charts) printChartCheck(charts.report, processIo);
+          if (charts?.failed) throw strictFailure(charts.report);
         } finally {
           process.removeListener('SIGINT', stop);
           pool.close();
