@@ -12,6 +12,7 @@ import { formatImageRef } from '../src/ref/index.js';
 import { createUrlFetcher } from '../src/helm/http.js';
 import { RegistryPool } from '../src/registry/index.js';
 import { generateKeyPair, parsePrivateKey } from '../src/sign/index.js';
+import { startFakeRegistry } from './harness/fake-registry.js';
 import { startRegistry, type RunningRegistry } from './harness/registry.js';
 import { rawManifest } from './harness/skopeo.js';
 import { makeBlob, makeChart, makeImage, makeMultiArch } from './helpers/images.js';
@@ -178,5 +179,25 @@ describe('push into a second real registry', () => {
     const items = await withBundle((b) => pushBundle(b, options('taken', { overwrite: true })));
     expect(items.find((i) => i.target.endsWith(`/a:1`))?.status).toBe('pushed');
     expect((await rawManifest(`docker://${target.host}/taken/${ns}/a:1`)).equals(images[1]!.built.manifest)).toBe(true);
+  });
+
+  it('turns registry refusals into one clear error each: no repository, denied', async () => {
+    const fake = await startFakeRegistry();
+    const fakePool = new RegistryPool({ retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 5 } });
+    try {
+      const push = () =>
+        withBundle((b) => pushBundle(b, { registry: parseTargetRegistry(`${fake.host}/vendor`), openRepository: (ref) => fakePool.repository(ref), concurrency: 1 }));
+      const nameUnknown = JSON.stringify({ errors: [{ code: 'NAME_UNKNOWN', message: 'repository name not known to registry' }] });
+      fake.fault('POST', /\/blobs\/uploads\/$/, { status: 404, body: nameUnknown, headers: { 'content-type': 'application/json' } });
+      await expect(push()).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('vendor/'), hint: expect.stringMatching(/creat/i) });
+      const denied = JSON.stringify({ errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] });
+      fake.fault('POST', /\/blobs\/uploads\/$/, { status: 403, body: denied, headers: { 'content-type': 'application/json' } });
+      const err = await push().catch((e: unknown) => e as { code: string; retryable: boolean; message: string });
+      expect(err).toMatchObject({ code: 'DENIED', retryable: false });
+      expect(err.message).toContain(fake.host);
+    } finally {
+      fakePool.close();
+      await fake.stop();
+    }
   });
 });
