@@ -192,7 +192,7 @@ describe('push into a second real registry', () => {
       await expect(push()).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('vendor/'), hint: expect.stringMatching(/creat/i) });
       const denied = JSON.stringify({ errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] });
       fake.fault('POST', /\/blobs\/uploads\/$/, { status: 403, body: denied, headers: { 'content-type': 'application/json' } });
-      const err = await push().catch((e: unknown) => e as { code: string; retryable: boolean; message: string });
+      const err = (await push().then(() => undefined, (e: unknown) => e)) as { code: string; retryable: boolean; message: string };
       expect(err).toMatchObject({ code: 'DENIED', retryable: false });
       expect(err.message).toContain(fake.host);
     } finally {

@@ -8,10 +8,11 @@ import { loadSpec, parseImageList, validateSpec, type PackSpec } from '../../bun
 import { AirlockError } from '../../errors.js';
 import { createUrlFetcher } from '../../helm/http.js';
 import { RegistryPool } from '../../registry/index.js';
-import { PASSPHRASE_ENV, loadPrivateKey } from '../../sign/index.js';
+import { PASSPHRASE_ENV } from '../../sign/index.js';
 import { formatBytes, list, positiveInt } from '../options.js';
 import { Progress } from '../progress.js';
 import { registryOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
+import { loadSigningKey } from '../passphrase.js';
 import { processIo, runAction } from '../run.js';
 import { ExitCode } from '../exit.js';
 import { checkPackedCharts, printChartCheck, strictFailure } from './images.js';
@@ -97,7 +98,7 @@ export function register(cli: CAC): void {
         }
         if (flags.sign === false && flags.key !== undefined) throw new AirlockError('USAGE', '--key and --no-sign contradict each other');
         const spec = await gatherSpec(flags);
-        const key = flags.key !== undefined ? await loadPrivateKey(flags.key, process.env[PASSPHRASE_ENV]) : undefined;
+        const key = flags.key !== undefined ? await loadSigningKey(flags.key) : undefined;
         const options = registryOptions(flags);
         const pool = new RegistryPool(options);
         const http = createUrlFetcher(options);

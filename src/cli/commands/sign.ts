@@ -1,8 +1,9 @@
 import type { CAC } from 'cac';
 import { cosignBundle } from '../../bundle/cosign.js';
-import { PASSPHRASE_ENV, loadPrivateKey } from '../../sign/index.js';
+import { PASSPHRASE_ENV } from '../../sign/index.js';
 import { AirlockError } from '../../errors.js';
 import { bundleInput } from '../options.js';
+import { loadSigningKey } from '../passphrase.js';
 import { processIo, runAction } from '../run.js';
 import { signaturePolicy, type SignatureFlags } from './verify.js';
 
@@ -17,7 +18,7 @@ export function register(cli: CAC): void {
     .action((args: string[], flags: { key?: string; require?: unknown; out?: string; json?: boolean }) =>
       runAction(async () => {
         if (flags.key === undefined) throw new AirlockError('USAGE', 'sign needs --key KEY', { hint: 'create one with airlock keygen --out security-team' });
-        const key = await loadPrivateKey(flags.key, process.env[PASSPHRASE_ENV]);
+        const key = await loadSigningKey(flags.key);
         const policy = flags.require === undefined ? { keys: [] } : await signaturePolicy({ key: flags.require } satisfies SignatureFlags);
         const result = await cosignBundle(bundleInput(args), key, policy, flags.out);
         if (flags.json) processIo.out(JSON.stringify({ ok: true, ...result }));
