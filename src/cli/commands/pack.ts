@@ -105,6 +105,7 @@ export function register(cli: CAC): void {
         const progress = new Progress(processIo);
         const sizes = new Map<string, number>();
         const done = new Map<string, number>();
+        const items = { done: 0, total: new Set(spec.images).size + spec.charts.length };
         const controller = new AbortController();
         const stop = () => controller.abort();
         process.once('SIGINT', stop);
@@ -132,8 +133,9 @@ export function register(cli: CAC): void {
                   total += s;
                   got += done.get(d) ?? 0;
                 }
-                progress.update('pulling', got, total);
-              } else if (e.type === 'write') progress.update('writing', e.written, e.total);
+                progress.update('pulling', got, total, items);
+              } else if (e.type === 'artifact') items.done++;
+              else if (e.type === 'write') progress.update('writing', e.written, e.total);
             },
           });
           progress.done();
