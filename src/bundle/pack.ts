@@ -2,17 +2,19 @@ import { mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createReadStream } from 'node:fs';
-import type { SourceTarget } from '../content/target.js';
-import { verified } from '../content/verify.js';
+import type { DestinationTarget, SourceTarget } from '../content/target.js';
+import { MANIFEST_SIZE_LIMIT, readCapped, verified } from '../content/verify.js';
 import { createCopier, type CopyEvent } from '../copy/index.js';
 import { AirlockError } from '../errors.js';
 import { chartArtifact } from '../helm/chart.js';
 import { downloadChart, resolveRepoChart, type UrlFetcher } from '../helm/repo.js';
 import { openLayout, type LayoutTarget } from '../layout/index.js';
+import { MediaType, isManifestType } from '../oci/media-types.js';
 import { parsePlatform } from '../oci/platform.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { formatImageRef, manifestReference, parseChartRef, parseImageRef, type ImageRef } from '../ref/index.js';
 import type { PrivateKey } from '../sign/index.js';
+import { walkGraph } from './graph.js';
 import type { PackSpec } from './spec.js';
 import { writeBundle, type BundleRoot, type WrittenBundle } from './write.js';
 
@@ -50,10 +52,75 @@ async function stage(layout: LayoutTarget, desc: Descriptor, content: Buffer | s
   await layout.push(desc, verified(source, desc, `${desc.digest} (${typeof content === 'string' ? content : 'generated'})`));
 }
 
+/** Blobs that walkGraph reads (an image's config, for its platform): kept with the manifests. */
+const GRAPH_BLOB_TYPES: readonly string[] = [MediaType.OciConfig, MediaType.DockerConfig];
+
 /**
- * The connected half: pulls every image and chart into a staging layout (the
- * --cache folder, or a hidden folder beside the output that a re-run reuses),
- * then writes the signed bundle tarball from it.
+ * The direct mode's record of the graphs: manifests and image configs, in memory
+ * (each at most MANIFEST_SIZE_LIMIT bytes, as everywhere), as a copy destination
+ * that reports every other blob present. The copy then walks and stores the graphs
+ * without downloading a layer, and writeBundle streams each layer from its registry
+ * straight into the tarball: one download, one verification, one disk write.
+ */
+class GraphStore implements DestinationTarget {
+  readonly name = 'the bundle plan';
+  private readonly held = new Map<string, Buffer>();
+
+  private keeps(d: Descriptor): boolean {
+    return isManifestType(d.mediaType) || (GRAPH_BLOB_TYPES.includes(d.mediaType) && d.size <= MANIFEST_SIZE_LIMIT);
+  }
+
+  async exists(d: Descriptor): Promise<boolean> {
+    return this.keeps(d) ? this.held.has(d.digest) : true;
+  }
+
+  async push(d: Descriptor, content: Readable): Promise<void> {
+    // `content` is the copy's verifier: it ends only if these are the descriptor's bytes.
+    this.held.set(d.digest, await readCapped(content, MANIFEST_SIZE_LIMIT, `manifest ${d.digest}`));
+  }
+
+  async tag(): Promise<void> {
+    // Names go into index.json from the roots; the store needs none.
+  }
+
+  get(digest: string): Buffer | undefined {
+    return this.held.get(digest);
+  }
+}
+
+/**
+ * What writeBundle reads from in the direct mode: manifests and configs from the
+ * graph store, charts from the staging layout, every other blob from the registry
+ * repository whose image lists it. writeBundle verifies every stream.
+ */
+class DirectSource implements SourceTarget {
+  readonly name = 'the source registries';
+
+  constructor(
+    private readonly graphs: GraphStore,
+    private readonly staging: LayoutTarget,
+    private readonly homes: Map<string, SourceTarget>,
+  ) {}
+
+  resolve(reference: string): Promise<Descriptor> {
+    return this.staging.resolve(reference);
+  }
+
+  async fetch(desc: Descriptor): Promise<Readable> {
+    const held = this.graphs.get(desc.digest);
+    if (held !== undefined) return Readable.from([held]);
+    const home = this.homes.get(desc.digest);
+    return home === undefined ? this.staging.fetch(desc) : home.fetch(desc);
+  }
+}
+
+/**
+ * The connected half. By default it copies manifests and image configs into a
+ * hidden staging folder beside the output, then writes the signed bundle tarball,
+ * streaming each layer from its registry straight into it. With --cache every
+ * blob is first downloaded into the cache folder and the tarball written from
+ * there: a second pack of the same content downloads nothing, and an interrupted
+ * pack continues where it stopped (the direct mode starts its download over).
  */
 export async function pack(spec: PackSpec, options: PackOptions): Promise<PackResult> {
   const platforms = spec.platforms.map(parsePlatform);
@@ -70,7 +137,10 @@ export async function pack(spec: PackSpec, options: PackOptions): Promise<PackRe
   const stagingDir = options.cache ?? join(dirname(options.output), `.${basename(options.output)}.staging`);
   await mkdir(stagingDir, { recursive: true });
   const staging = await openLayout(stagingDir, { create: true });
-  const copier = createCopier(staging, {
+  const graphs = options.cache === undefined ? new GraphStore() : undefined;
+  /** Where each copied root came from: its layers are read from there in the direct mode. */
+  const origins = new Map<string, SourceTarget>();
+  const copier = createCopier(graphs ?? staging, {
     ...(platforms.length > 0 ? { platforms } : {}),
     concurrency: options.concurrency ?? 8,
     onEvent: (event) => options.onEvent?.({ type: 'copy', event }),
@@ -78,7 +148,9 @@ export async function pack(spec: PackSpec, options: PackOptions): Promise<PackRe
   });
 
   const imageRoots = [...images.entries()].map(async ([name, ref]): Promise<BundleRoot> => {
-    const result = await copier.copy(options.openRepository(ref), manifestReference(ref));
+    const repository = options.openRepository(ref);
+    const result = await copier.copy(repository, manifestReference(ref));
+    origins.set(result.root.digest, repository);
     if (ref.digest !== undefined && result.root.digest !== ref.digest) {
       throw new AirlockError('USAGE', `${name} is pinned by digest, but --platform would rebuild its index as ${result.root.digest}`, {
         hint: 'drop --platform to carry the pinned index whole, or pin the per-platform manifest digest instead',
@@ -90,7 +162,9 @@ export async function pack(spec: PackSpec, options: PackOptions): Promise<PackRe
 
   const chartRoots = charts.map(async ({ given, source }): Promise<BundleRoot> => {
     if (source.kind === 'oci') {
-      const result = await copier.copy(options.openRepository(source.ref), manifestReference(source.ref));
+      const repository = options.openRepository(source.ref);
+      const result = await copier.copy(repository, manifestReference(source.ref));
+      origins.set(result.root.digest, repository);
       const name = formatImageRef(source.ref);
       const version = source.ref.tag ?? given.version ?? source.ref.digest ?? '';
       options.onEvent?.({ type: 'artifact', kind: 'chart', source: `oci://${name}`, digest: result.root.digest });
@@ -136,7 +210,22 @@ export async function pack(spec: PackSpec, options: PackOptions): Promise<PackRe
   if (failure) throw failure.reason;
   const roots = settled.map((s) => (s as PromiseFulfilledResult<BundleRoot>).value);
 
-  const written = await writeBundle(staging, roots, {
+  let content: SourceTarget = staging;
+  if (graphs !== undefined) {
+    const homes = new Map<string, SourceTarget>();
+    const planned = new DirectSource(graphs, staging, homes);
+    for (const root of roots) {
+      const origin = origins.get(root.root.digest);
+      if (origin === undefined) continue; // a chart from a file or a chart repository: staged whole
+      // Only manifests and configs are read here, all from the store.
+      for (const node of (await walkGraph(planned, root.root, root.source)).nodes.values()) {
+        if (!homes.has(node.digest) && graphs.get(node.digest) === undefined) homes.set(node.digest, origin);
+      }
+    }
+    content = planned;
+  }
+
+  const written = await writeBundle(content, roots, {
     output: options.output,
     ...(options.splitSize !== undefined ? { splitSize: options.splitSize } : {}),
     ...(options.key ? { key: options.key } : {}),

@@ -110,6 +110,7 @@ export async function writeBundle(staging: SourceTarget, roots: readonly BundleR
   const signatureBytes = options.key ? Buffer.from(canonicalJson(signPayload(manifestBytes, options.key))) : undefined;
 
   const total = sortedBlobs.reduce((n, b) => n + b.size, 0);
+  const ahead = new OpenAhead(staging, sortedBlobs);
   const sink = openBundleSink(options.output, options.splitSize === undefined ? {} : { splitSize: options.splitSize });
   const tar = new TarWriter(sink, { mtime: options.epoch });
   try {
@@ -118,8 +119,11 @@ export async function writeBundle(staging: SourceTarget, roots: readonly BundleR
     await tar.addFile('oci-layout', LAYOUT_BYTES.length, LAYOUT_BYTES);
     await tar.addFile('index.json', indexBytes.length, indexBytes);
     let written = 0;
-    for (const blob of sortedBlobs) {
-      const stream: Readable = verified(await staging.fetch(blob), blob, `blob ${blob.digest} in ${staging.name}`);
+    for (let i = 0; i < sortedBlobs.length; i++) {
+      const blob = sortedBlobs[i]!;
+      const opening = ahead.take(i);
+      ahead.openFrom(i + 1);
+      const stream: Readable = verified(await opening, blob, `blob ${blob.digest} in ${staging.name}`);
       await tar.addFile(`blobs/sha256/${digestHex(blob.digest)}`, blob.size, stream);
       written += blob.size;
       options.onProgress?.(written, total);
@@ -128,8 +132,61 @@ export async function writeBundle(staging: SourceTarget, roots: readonly BundleR
     const written_files = await sink.commit();
     return { manifest, manifestBytes, files: written_files, bytes: tar.position };
   } catch (err) {
+    ahead.close();
     sink.destroy();
     await sink.abort();
     throw err;
+  }
+}
+
+/** Blobs opened ahead of the one being written: at most this many, and this many bytes. */
+const AHEAD_COUNT = 4;
+const AHEAD_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Opens the next few blobs while one is written: each request's round trip and the
+ * server's start-up overlap the writing (bench set S, 62 blobs of 1–5 MiB from a
+ * registry: pack 0.85 s → 0.73 s). An opened stream is not read until its turn, so
+ * it holds little more than socket buffers; a registry stream cut while it waits
+ * is resumed by its reader like any other cut.
+ */
+class OpenAhead {
+  private readonly opened = new Map<number, Promise<Readable>>();
+
+  constructor(
+    private readonly source: SourceTarget,
+    private readonly blobs: readonly Descriptor[],
+  ) {}
+
+  private open(i: number): Promise<Readable> {
+    let p = this.opened.get(i);
+    if (p === undefined) {
+      p = this.source.fetch(this.blobs[i]!);
+      p.catch(() => undefined); // reported when its turn comes
+      this.opened.set(i, p);
+    }
+    return p;
+  }
+
+  /** Opens blobs from `first` on, within the count and byte limits (always at least the first). */
+  openFrom(first: number): void {
+    let bytes = 0;
+    for (let i = first; i < this.blobs.length && i < first + AHEAD_COUNT; i++) {
+      bytes += this.blobs[i]!.size;
+      if (i > first && bytes > AHEAD_BYTES) break;
+      this.open(i);
+    }
+  }
+
+  take(i: number): Promise<Readable> {
+    const p = this.open(i);
+    this.opened.delete(i);
+    return p;
+  }
+
+  /** Releases every stream opened and not taken. */
+  close(): void {
+    for (const p of this.opened.values()) p.then((s) => s.destroy(), () => undefined);
+    this.opened.clear();
   }
 }

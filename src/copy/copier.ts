@@ -43,6 +43,9 @@ const CONTENT = 'the content';
  * images is fetched and pushed once even when the images are copied concurrently.
  */
 export function createCopier(destination: DestinationTarget, options: CopierOptions = {}): Copier {
+  // Every concurrent copy() listens to the caller's signal: pack copies 20 images at once,
+  // and Node would warn about a listener leak past 10.
+  if (options.signal !== undefined) setMaxListeners(0, options.signal);
   const session: Session = {
     destination,
     options,

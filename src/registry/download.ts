@@ -7,6 +7,9 @@ import type { RegistryClient } from './client.js';
 import { backoffDelay, sleep } from './retry.js';
 import { isTransientNetworkError, responseHeader, type HttpResponse } from './transport.js';
 
+/** Size of the pieces a blob is handed on in (see bytes() below). */
+const COALESCE = 256 * 1024;
+
 /**
  * Opens a blob for reading. The first request happens now (a 404 or a 401 fails
  * here); then the bytes stream. A connection cut mid-blob (or a body that ends
@@ -42,6 +45,18 @@ export async function openBlob(client: RegistryClient, repository: string, desc:
     let offset = 0;
     let skip = 0;
     let failures = 0;
+    // Socket reads come in 64 KiB pieces; handed on in pieces of COALESCE bytes, every
+    // stage after this one (verifier, tar writer, upload) runs 4 times less often. Larger
+    // pieces bought no more speed here, only more memory awaiting collection.
+    // Bytes held here are counted in `offset`: a resume continues after them.
+    let held: Buffer[] = [];
+    let heldBytes = 0;
+    const release = (): Buffer => {
+      const out = held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes);
+      held = [];
+      heldBytes = 0;
+      return out;
+    };
     try {
       for (;;) {
         try {
@@ -54,8 +69,11 @@ export async function openBlob(client: RegistryClient, repository: string, desc:
               if (buf.length === 0) continue;
             }
             offset += buf.length;
-            yield buf;
+            held.push(buf);
+            heldBytes += buf.length;
+            if (heldBytes >= COALESCE) yield release();
           }
+          if (heldBytes > 0) yield release();
           // More bytes than the descriptor says are the verifier's to refuse.
           if (offset >= desc.size) return;
           throw new AirlockError('NETWORK', `${client.host} ended ${what} after ${offset} of ${desc.size} bytes`, { retryable: true });

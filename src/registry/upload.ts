@@ -185,7 +185,19 @@ export async function uploadBlob(client: RegistryClient, repository: string, des
     } catch (err) {
       reader.close();
       const again = err instanceof AirlockError && err.retryable && opts.reopen !== undefined && attempt < client.retry.retries;
-      if (!again) throw err;
+      if (!again) {
+        if (err instanceof AirlockError && err.retryable && opts.reopen !== undefined && attempt > 0) {
+          // The last attempt's text may say the stream "cannot be replayed": true of that one
+          // attempt, misleading after `attempt` fresh starts; say what happened instead.
+          const cause = err.cause instanceof Error ? ((err.cause as { code?: string }).code ?? err.cause.message) : err.message;
+          throw new AirlockError(err.code, `uploading ${what} to ${client.host} failed ${attempt + 1} times, each time started again from its first byte; the last failure: ${cause}`, {
+            hint: 'check the connection to the registry, or a proxy in front of it that limits request size or duration; run the command again: blobs already pushed are skipped',
+            retryable: true,
+            cause: err,
+          });
+        }
+        throw err;
+      }
       const delayMs = backoffDelay(attempt, client.retry);
       client.emit({ kind: 'retry', host: client.host, what: `upload ${what}`, detail: err.message, delayMs });
       await sleep(delayMs);
