@@ -185,6 +185,7 @@ describe('pack against a real registry', () => {
       message: expect.stringContaining(`${ns}/nope`),
     });
     await expect(stat(out)).rejects.toThrow();
+    expect((await readdir(dir)).filter((f) => f.startsWith('.missing.tar'))).toEqual([]);
     await expect(pack(validateSpec({ charts: [{ ref: `${chartRepo}classic`, version: '9.9.9' }] }, 't'), options(out))).rejects.toMatchObject({
       code: 'NOT_FOUND',
       message: expect.stringContaining('version 9.9.9'),

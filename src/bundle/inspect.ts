@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type { SignatureFile } from '../sign/index.js';
 import { claimedKeyId } from '../sign/envelope.js';
 import type { Artifact } from './manifest.js';
-import type { OpenedBundle } from './read.js';
+import { describeForm, type OpenedBundle } from './read.js';
 
 export interface ClaimedSigner {
   signature: string;
@@ -50,10 +50,9 @@ export function claimedSigner(file: SignatureFile): ClaimedSigner {
 
 export function summarize(bundle: OpenedBundle): BundleSummary {
   const m = bundle.manifest;
-  const parts = bundle.reader.parts.length;
   return {
     bundle: bundle.reader.name,
-    form: `${bundle.reader.kind}${parts > 1 ? `, ${parts} parts` : ''}`,
+    form: describeForm(bundle),
     created: m.created,
     tool: `${m.tool.name} ${m.tool.version}`,
     artifacts: m.artifacts,

@@ -136,6 +136,22 @@ export async function pack(spec: PackSpec, options: PackOptions): Promise<PackRe
 
   const stagingDir = options.cache ?? join(dirname(options.output), `.${basename(options.output)}.staging`);
   await mkdir(stagingDir, { recursive: true });
+  try {
+    return await packVia(stagingDir, images, charts, platforms, spec, options);
+  } finally {
+    // Without --cache the staging folder holds only charts and is never reused: no litter, even on failure.
+    if (options.cache === undefined) await rm(stagingDir, { recursive: true, force: true });
+  }
+}
+
+async function packVia(
+  stagingDir: string,
+  images: Map<string, ImageRef>,
+  charts: { given: PackSpec['charts'][number]; source: ReturnType<typeof parseChartRef> }[],
+  platforms: ReturnType<typeof parsePlatform>[],
+  spec: PackSpec,
+  options: PackOptions,
+): Promise<PackResult> {
   const staging = await openLayout(stagingDir, { create: true });
   const graphs = options.cache === undefined ? new GraphStore() : undefined;
   /** Where each copied root came from: its layers are read from there in the direct mode. */
@@ -233,6 +249,5 @@ export async function pack(spec: PackSpec, options: PackOptions): Promise<PackRe
     epoch: options.epoch,
     onProgress: (written, total) => options.onEvent?.({ type: 'write', written, total }),
   });
-  if (options.cache === undefined) await rm(stagingDir, { recursive: true, force: true });
   return { ...written, roots };
 }

@@ -99,6 +99,12 @@ export class BundleSource implements SourceTarget {
   }
 }
 
+/** How a bundle arrived, for reports: `tar`, `zip`, `tar, 3 parts`. */
+export function describeForm(bundle: OpenedBundle): string {
+  const parts = bundle.reader.parts.length;
+  return `${bundle.reader.kind}${parts > 1 ? `, ${parts} parts` : ''}`;
+}
+
 /** sha256 hex of bytes held. */
 export function hexOf(bytes: Uint8Array): string {
   return digestHex(sha256Digest(bytes));

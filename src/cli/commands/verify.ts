@@ -1,5 +1,5 @@
 import type { CAC } from 'cac';
-import { openSignedBundle, type OpenedBundle } from '../../bundle/read.js';
+import { describeForm, openSignedBundle } from '../../bundle/read.js';
 import { verifyContents, verifySignatures, type SignaturePolicy } from '../../bundle/verify.js';
 import { AirlockError } from '../../errors.js';
 import { bundleInput, formatBytes, loadPublicKeys } from '../options.js';
@@ -44,11 +44,6 @@ export async function signaturePolicy(flags: SignatureFlags): Promise<SignatureP
     });
   }
   return policy;
-}
-
-export function describeForm(bundle: OpenedBundle): string {
-  const parts = bundle.reader.parts.length;
-  return `${bundle.reader.kind}${parts > 1 ? `, ${parts} parts` : ''}`;
 }
 
 export function register(cli: CAC): void {
