@@ -7,7 +7,7 @@ import { analyzeEntries } from '../src/archive/layout.js';
 import { openBundle } from '../src/archive/open.js';
 import { fileHeader } from '../src/archive/tar-header.js';
 import type { BundleReader } from '../src/archive/types.js';
-import { forgeTar, makeZip, readAll, sampleBundleFiles, tempDir, writeBundleTar, type SampleFile } from './helpers/archives.js';
+import { forgeTar, makeZip, readAll, sampleBundleFiles, tempDir, writeBundleTar, type SampleFile, errorOf } from './helpers/archives.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -24,15 +24,6 @@ async function openTracked(input: string | string[]): Promise<BundleReader> {
   const r = await openBundle(input);
   readers.push(r);
   return r;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string; hint?: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: string; message: string; hint?: string };
-  }
-  throw new Error('expected a failure');
 }
 
 /** Every way of reading must give the same files with the same bytes. */

@@ -12,7 +12,7 @@ import { openBundle } from '../src/archive/open.js';
 import { normalizeEntryPath } from '../src/archive/safe-path.js';
 import { fileHeader } from '../src/archive/tar-header.js';
 import type { BundleReader } from '../src/archive/types.js';
-import { forgeTar, forgeZip, makeZip, readAll, sampleBundleFiles, tempDir, writeBundleTar, zeros, type ForgeEntry } from './helpers/archives.js';
+import { forgeTar, forgeZip, makeZip, readAll, sampleBundleFiles, tempDir, writeBundleTar, zeros, type ForgeEntry, errorOf } from './helpers/archives.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -29,15 +29,6 @@ async function open(path: string): Promise<BundleReader> {
   const r = await openBundle(path);
   readers.push(r);
   return r;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string; hint?: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: string; message: string; hint?: string };
-  }
-  throw new Error('expected a failure');
 }
 
 async function drain(r: BundleReader): Promise<void> {

@@ -1,4 +1,6 @@
-import { AirlockError } from '../errors.js';
+import type { MappingMode } from '../bundle/mapping.js';
+import { AirlockError, isAirlockError, messageOf } from '../errors.js';
+import { writeFileAtomic } from '../layout/atomic.js';
 import { loadPublicKey, type PublicKey } from '../sign/index.js';
 
 /** cac gives a string for one use of a repeatable option and an array for several. */
@@ -33,4 +35,20 @@ export function formatBytes(n: number): string {
     i++;
   }
   return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** push and values name targets the same way: --flatten or --keep-source-host, else nested. */
+export function mappingFromFlags(flags: { flatten?: boolean; keepSourceHost?: boolean }): MappingMode {
+  if (flags.flatten && flags.keepSourceHost) throw new AirlockError('USAGE', '--flatten and --keep-source-host contradict each other');
+  return flags.flatten ? 'flatten' : flags.keepSourceHost ? 'keep-source-host' : 'nested';
+}
+
+/** Writes a file the user named (a report, an overlay): temp file, then rename. */
+export async function writeOutputFile(path: string, text: string): Promise<void> {
+  try {
+    await writeFileAtomic(path, text, 'output');
+  } catch (cause) {
+    if (isAirlockError(cause)) throw cause;
+    throw new AirlockError('IO', `cannot write ${path}: ${messageOf(cause)}`, { cause, hint: 'check the folder exists and is writable' });
+  }
 }

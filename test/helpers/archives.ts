@@ -200,3 +200,13 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   for await (const c of stream) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
 }
+
+/** The error a promise fails with; fails the test when it does not fail. */
+export async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string; hint?: string }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as { code: string; message: string; hint?: string };
+  }
+  throw new Error('expected a failure');
+}

@@ -1,12 +1,11 @@
-import { rename, writeFile } from 'node:fs/promises';
 import type { CAC } from 'cac';
-import { parseTargetRegistry, type MappingMode } from '../../bundle/mapping.js';
+import { parseTargetRegistry } from '../../bundle/mapping.js';
 import { planPush, pushBundle, type PushedItem } from '../../bundle/push.js';
 import { openSignedBundle } from '../../bundle/read.js';
 import { verifySignatures } from '../../bundle/verify.js';
 import { AirlockError } from '../../errors.js';
 import { RegistryPool } from '../../registry/index.js';
-import { bundleInput, formatBytes, positiveInt } from '../options.js';
+import { bundleInput, formatBytes, mappingFromFlags, positiveInt, writeOutputFile } from '../options.js';
 import { Progress } from '../progress.js';
 import { registryOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { processIo, runAction } from '../run.js';
@@ -22,17 +21,6 @@ interface PushFlags extends SignatureFlags, RegistryFlags {
   report?: string;
   concurrency?: string;
   json?: boolean;
-}
-
-function mappingOf(flags: PushFlags): MappingMode {
-  if (flags.flatten && flags.keepSourceHost) throw new AirlockError('USAGE', '--flatten and --keep-source-host contradict each other');
-  return flags.flatten ? 'flatten' : flags.keepSourceHost ? 'keep-source-host' : 'nested';
-}
-
-async function writeReport(path: string, doc: unknown): Promise<void> {
-  const temp = `${path}.partial-${process.pid}`;
-  await writeFile(temp, `${JSON.stringify(doc, null, 2)}\n`);
-  await rename(temp, path);
 }
 
 export function register(cli: CAC): void {
@@ -54,7 +42,7 @@ export function register(cli: CAC): void {
       runAction(async () => {
         if (flags.registry === undefined) throw new AirlockError('USAGE', 'push needs --registry HOST[/PREFIX]');
         const registry = parseTargetRegistry(flags.registry);
-        const mapping = mappingOf(flags);
+        const mapping = mappingFromFlags(flags);
         const policy = await signaturePolicy(flags);
         const bundle = await openSignedBundle(bundleInput(args));
         const pool = new RegistryPool(registryOptions(flags));
@@ -91,7 +79,7 @@ export function register(cli: CAC): void {
           });
           progress.done();
           const report = { ok: true, registry: flags.registry, signers, items };
-          if (flags.report !== undefined) await writeReport(flags.report, report);
+          if (flags.report !== undefined) await writeOutputFile(flags.report, `${JSON.stringify(report, null, 2)}\n`);
           if (flags.json) {
             processIo.out(JSON.stringify(report));
             return;

@@ -1,6 +1,5 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
 import type { CAC } from 'cac';
-import { parseTargetRegistry, type MappingMode } from '../../bundle/mapping.js';
+import { parseTargetRegistry } from '../../bundle/mapping.js';
 import { openSignedBundle } from '../../bundle/read.js';
 import { verifySignatures } from '../../bundle/verify.js';
 import { AirlockError } from '../../errors.js';
@@ -10,7 +9,7 @@ import { CROSS_CHECK_NOTE, findImages } from '../../helm/images.js';
 import { bundleInventory, readBundleCharts } from '../../helm/sources.js';
 import { buildOverlay } from '../../helm/values.js';
 import { VERSION } from '../../version.js';
-import { bundleInput, list } from '../options.js';
+import { bundleInput, list, mappingFromFlags, writeOutputFile } from '../options.js';
 import { processIo, runAction, type Io } from '../run.js';
 import { readValuesFiles, table } from './images.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from './verify.js';
@@ -26,22 +25,6 @@ export interface ValuesFlags extends SignatureFlags {
   json?: boolean;
 }
 
-function mappingOf(flags: ValuesFlags): MappingMode {
-  if (flags.flatten && flags.keepSourceHost) throw new AirlockError('USAGE', '--flatten and --keep-source-host contradict each other');
-  return flags.flatten ? 'flatten' : flags.keepSourceHost ? 'keep-source-host' : 'nested';
-}
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.partial-${process.pid}`;
-  try {
-    await writeFile(temp, text);
-    await rename(temp, path);
-  } catch (cause) {
-    await rm(temp, { force: true });
-    throw new AirlockError('IO', `cannot write ${path}: ${(cause as Error).message}`, { cause });
-  }
-}
-
 /**
  * `airlock values BUNDLE --registry HOST[/PREFIX]`: the values overlay that
  * points a bundled chart at the images where push put them. Offline: it reads
@@ -51,7 +34,7 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 export async function valuesCommand(args: string[], flags: ValuesFlags, io: Io): Promise<void> {
   if (flags.registry === undefined) throw new AirlockError('USAGE', 'values needs --registry HOST[/PREFIX] (the same as for push)');
   const registry = parseTargetRegistry(flags.registry);
-  const mapping = mappingOf(flags);
+  const mapping = mappingFromFlags(flags);
   const secrets = list(flags.pullSecret);
   for (const s of secrets) {
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s)) {
@@ -88,7 +71,7 @@ export async function valuesCommand(args: string[], flags: ValuesFlags, io: Io):
         ...(userValues.length > 0 ? [`Values files read: ${userValues.map((v) => v.file).join(', ')}`] : []),
       ],
     });
-    if (flags.out !== undefined) await writeAtomic(flags.out, overlay.text);
+    if (flags.out !== undefined) await writeOutputFile(flags.out, overlay.text);
 
     if (flags.json) {
       io.out(
