@@ -2,7 +2,6 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile, readdir } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexTar, openFileSource } from '../src/archive/index.js';
 import { summarize } from '../src/bundle/inspect.js';
 import { BundleSource, openSignedBundle } from '../src/bundle/read.js';
 import { unpack } from '../src/bundle/unpack.js';
@@ -10,7 +9,7 @@ import { verifyContents, verifySignatures, type SignaturePolicy } from '../src/b
 import { writeBundle, type BundleRoot } from '../src/bundle/write.js';
 import { openLayout } from '../src/layout/index.js';
 import { generateKeyPair, parsePrivateKey, parsePublicKey, type PrivateKey, type PublicKey } from '../src/sign/index.js';
-import { forgeTar, makeZip, zeros, type ForgeEntry } from './helpers/archives.js';
+import { forgeTar, makeZip, tarEntries, zeros, type ForgeEntry } from './helpers/archives.js';
 import { makeChart, makeImage, makeBlob, makeMultiArch, writeToTarget } from './helpers/images.js';
 import { rawManifest } from './harness/skopeo.js';
 
@@ -35,7 +34,7 @@ async function write(output: string, key: PrivateKey | null = packer.priv) {
 /** The bundle's entries as forge entries, for rebuilding altered copies. */
 async function entriesOf(path: string): Promise<ForgeEntry[]> {
   const bytes = await readFile(path);
-  const entries = await indexTar(await openFileSource(path));
+  const entries = await tarEntries(path);
   return entries.map((e) => ({ path: e.path, data: bytes.subarray(e.offset!, e.offset! + e.size) }));
 }
 
@@ -75,7 +74,7 @@ afterAll(async () => {
 
 describe('the bundle as pack writes it', () => {
   it('puts the manifest and its signature first, then the layout, and lists every other file', async () => {
-    const entries = await indexTar(await openFileSource(bundlePath));
+    const entries = await tarEntries(bundlePath);
     expect(entries.slice(0, 4).map((e) => e.path)).toEqual(['airlock.json', 'airlock.json.sigstore.json', 'oci-layout', 'index.json']);
     const bundle = await openSignedBundle(bundlePath);
     try {
@@ -120,7 +119,7 @@ describe('the bundle as pack writes it', () => {
 
 describe('hostile and damaged bundles', () => {
   it('refuses a bundle with one byte changed in a blob, naming the blob', async () => {
-    const entries = await indexTar(await openFileSource(bundlePath));
+    const entries = await tarEntries(bundlePath);
     const blob = entries.find((e) => e.path.startsWith('blobs/') && e.size > 1000)!;
     const bytes = await readFile(bundlePath);
     bytes[blob.offset! + 100] = (bytes[blob.offset! + 100] ?? 0) ^ 0xff;

@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { indexTar, openFileSource } from '../src/archive/index.js';
 import { ExitCode } from '../src/cli/exit.js';
+import { tarEntries } from './helpers/archives.js';
 import { startRegistry, type RunningRegistry } from './harness/registry.js';
 import { rawManifest } from './harness/skopeo.js';
 import { makeBlob, makeImage, makeMultiArch } from './helpers/images.js';
@@ -101,12 +101,12 @@ describe('the airlock command line', () => {
     const both = await airlock('verify', signed, '--key', join(dir, 'vendor.pub'), '--key', join(dir, 'security.pub'));
     expect(both.code, both.stderr).toBe(0);
     expect((await airlock('verify', bundle, '--key', join(dir, 'vendor.pub'), '--key', join(dir, 'security.pub'))).code).toBe(ExitCode.SIGNATURE);
-    const names = (await indexTar(await openFileSource(signed))).map((e) => e.path);
+    const names = (await tarEntries(signed)).map((e) => e.path);
     expect(names.slice(0, 3)).toEqual(['airlock.json', 'airlock.json.sigstore.json', 'airlock.json.sigstore.2.json']);
 
     const tampered = join(dir, 'tampered.tar');
     const bytes = await readFile(bundle);
-    const last = (await indexTar(await openFileSource(bundle))).at(-1)!;
+    const last = (await tarEntries(bundle)).at(-1)!;
     bytes[last.offset!] = (bytes[last.offset!] ?? 0) ^ 1;
     await writeFile(tampered, bytes);
     const bad = await airlock('verify', tampered, '--key', join(dir, 'vendor.pub'));

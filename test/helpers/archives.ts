@@ -14,6 +14,7 @@ import { ZipArchive } from 'archiver';
 import { Header, Pax, type HeaderData } from 'tar';
 import { createHash } from 'node:crypto';
 import { TarWriter } from '../../src/archive/tar-writer.js';
+import { indexTar, openFileSource, type ArchiveEntry } from '../../src/archive/index.js';
 import { openBundleSink } from '../../src/archive/sink.js';
 
 export async function tempDir(prefix = 'airlock-archive-'): Promise<{ path: string; cleanup: () => Promise<void> }> {
@@ -209,4 +210,14 @@ export async function errorOf(p: Promise<unknown>): Promise<{ code: string; mess
     return err as { code: string; message: string; hint?: string };
   }
   throw new Error('expected a failure');
+}
+
+/** The entries of a tar file on disk, closing the file afterwards. */
+export async function tarEntries(path: string): Promise<ArchiveEntry[]> {
+  const source = await openFileSource(path);
+  try {
+    return await indexTar(source);
+  } finally {
+    await source.close();
+  }
 }
