@@ -269,3 +269,51 @@ describe('layouts as people mangle them', () => {
     await expect(check(join(dir, parts[0]!))).rejects.toThrow(new RegExp(`${parts[2]!.replace(/\./g, '\\.')} is missing`));
   });
 });
+
+describe('pack from a slow registry', () => {
+  it('downloads ahead into the spool in parallel once blobs arrive slowly, with the same bytes', async () => {
+    const { Transform } = await import('node:stream');
+    const slowDir = join(dir, 'slow');
+    const slowStaging = await openLayout(slowDir, { create: true });
+    const big = makeImage({ layers: [0, 1, 2, 3, 4, 5].map((n) => makeBlob(`slow-${n}`, 1536 * 1024)), label: 'slow' });
+    const slowRoots: BundleRoot[] = [{ kind: 'image', source: 'far.example/slow:1', name: 'far.example/slow:1', root: await writeToTarget(slowStaging, big) }];
+    let active = 0;
+    let peak = 0;
+    // About 16 MB/s per stream, as from a registry across a WAN link.
+    const slow = {
+      name: 'a slow registry',
+      resolve: (r: string) => slowStaging.resolve(r),
+      fetch: async (d: Parameters<typeof slowStaging.fetch>[0]) => {
+        const inner = await slowStaging.fetch(d);
+        // "Downloading" = past what stream buffers hold when nobody reads: an opened,
+        // unread stream stalls long before 512 KiB; a spooling one does not.
+        let passed = 0;
+        let counted = false;
+        const throttle = new Transform({
+          transform(chunk: Buffer, _e, done) {
+            passed += chunk.length;
+            if (!counted && passed > 512 * 1024) {
+              counted = true;
+              peak = Math.max(peak, ++active);
+            }
+            setTimeout(() => done(null, chunk), Math.ceil(chunk.length / 16_000));
+          },
+          flush(done) {
+            if (counted) active--;
+            done();
+          },
+        });
+        return inner.pipe(throttle);
+      },
+    };
+    const spoolDir = join(dir, 'spool');
+    const spooled = join(dir, 'spooled.tar');
+    await writeBundle(slow, slowRoots, { output: spooled, key: packer.priv, spec: {}, epoch: EPOCH, spoolDir });
+    expect(peak).toBeGreaterThanOrEqual(2);
+    expect(await readdir(spoolDir)).toEqual([]);
+    peak = 0;
+    const plain = join(dir, 'plain.tar');
+    await writeBundle(slowStaging, slowRoots, { output: plain, key: packer.priv, spec: {}, epoch: EPOCH });
+    expect((await readFile(spooled)).equals(await readFile(plain))).toBe(true);
+  });
+});

@@ -247,6 +247,8 @@ async function packVia(
     ...(options.key ? { key: options.key } : {}),
     spec: { images: [...images.keys()], charts: spec.charts, platforms: spec.platforms },
     epoch: options.epoch,
+    // Straight from registries: download ahead into the staging folder, in parallel.
+    ...(graphs !== undefined ? { spoolDir: join(stagingDir, 'spool') } : {}),
     onProgress: (written, total) => options.onEvent?.({ type: 'write', written, total }),
   });
   return { ...written, roots };
