@@ -24,11 +24,16 @@ interface Run {
 
 /** Runs the built CLI as a user would (npm test builds dist/ first). */
 function airlock(...args: string[]): Promise<Run> {
+  return airlockWithInput(undefined, ...args);
+}
+
+function airlockWithInput(input: string | undefined, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [bin, ...args], { env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1;
       resolve({ code, stdout, stderr });
     });
+    child.stdin?.end(input ?? '');
   });
 }
 
@@ -131,6 +136,29 @@ describe('the airlock command line', () => {
     expect(unsigned.code).toBe(ExitCode.USAGE);
     expect(unsigned.stderr).toContain('--key');
     expect((await readdir(dir)).filter((f) => f.includes('.partial') || f.includes('.staging'))).toEqual([]);
+  });
+});
+
+describe('credentials on the command line', () => {
+  it('pushes to a registry that needs a login with --creds and --password-stdin, and never prints the password', async () => {
+    const locked = await startRegistry({ htpasswd: { user: 'robot', password: 'pw-7Hs9-secret' } });
+    try {
+      const bundle = join(dir, 'creds.tar');
+      expect((await airlock('pack', '--image', `${registry}/${ns}/one:1`, '--no-sign', '-o', bundle)).code).toBe(0);
+      const anonymous = await airlock('push', bundle, '--registry', `${locked.host}/x`, '--allow-unsigned');
+      expect(anonymous.code).toBe(ExitCode.AUTH);
+      const wrong = await airlockWithInput('not-the-pw-4471\n', 'push', bundle, '--registry', `${locked.host}/x`, '--allow-unsigned', '--creds', `${locked.host}=robot`, '--password-stdin');
+      expect(wrong.code).toBe(ExitCode.AUTH);
+      expect(wrong.stdout + wrong.stderr).not.toContain('not-the-pw-4471');
+      const ok = await airlockWithInput('pw-7Hs9-secret\n', 'push', bundle, '--registry', `${locked.host}/x`, '--allow-unsigned', '--creds', `${locked.host}=robot`, '--password-stdin');
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout + ok.stderr).not.toContain('pw-7Hs9-secret');
+      const bad = await airlock('push', bundle, '--registry', `${locked.host}/x`, '--allow-unsigned', '--creds', 'nonsense-with-secret');
+      expect(bad.code).toBe(ExitCode.USAGE);
+      expect(bad.stderr).not.toContain('nonsense-with-secret');
+    } finally {
+      await locked.stop();
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import { bundleInventory, openChartInput, readBundleCharts } from '../../helm/so
 import { parseValuesYaml, type Values } from '../../helm/values-tree.js';
 import { RegistryPool } from '../../registry/index.js';
 import { list } from '../options.js';
-import { registryOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
+import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { processIo, runAction, type Io } from '../run.js';
 
 export interface ImagesFlags extends RegistryFlags {
@@ -88,7 +88,8 @@ function distinct(findings: readonly ImageFinding[]): number {
 /** `airlock images CHART|BUNDLE`: lists every image reference a chart names. */
 export async function imagesCommand(input: string, flags: ImagesFlags, io: Io): Promise<void> {
   const userValues = await readValuesFiles(flags.values);
-  const pool = new RegistryPool(registryOptions(flags));
+  const credentials = await credentialsFromFlags(flags);
+  const pool = new RegistryPool({ ...registryOptions(flags), ...(credentials ? { credentials } : {}) });
   try {
     const opened = await openChartInput(input, {
       ...(flags.chartVersion !== undefined ? { version: String(flags.chartVersion) } : {}),
@@ -137,7 +138,7 @@ export async function imagesCommand(input: string, flags: ImagesFlags, io: Io): 
 }
 
 export function register(cli: CAC): void {
-  withRegistryOptions(cli.command('images <chart>', 'List the image references a chart and its subcharts name (a .tgz, a folder, oci://, or a bundle, offline)'))
+  withCredentialOptions(withRegistryOptions(cli.command('images <chart>', 'List the image references a chart and its subcharts name (a .tgz, a folder, oci://, or a bundle, offline)')))
     .option('--values <file>', 'A values file to apply first, as helm install -f would (repeatable, later wins)')
     .option('--chart <name>', 'In a bundle: only this chart (NAME or NAME:VERSION)')
     .option('--chart-version <v>', 'The version of an oci:// chart')

@@ -3,7 +3,7 @@ import type { CAC } from 'cac';
 import { AirlockError } from '../../errors.js';
 import { RegistryClient, removeLogin, saveLogin, type LookupOptions } from '../../registry/index.js';
 import { configKey } from '../../registry/login.js';
-import { registryOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
+import { readSecret, registryOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { processIo, runAction, type Io } from '../run.js';
 
 export interface LoginFlags extends RegistryFlags {
@@ -21,18 +21,6 @@ function hostArgument(text: string | undefined): string {
   return host;
 }
 
-/** Reads the password: all of stdin, without the one line break `echo` adds. */
-async function readPassword(stdin: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stdin) {
-    total += (chunk as Buffer).length;
-    if (total > 64 * 1024) throw new AirlockError('USAGE', 'the password on stdin is longer than 64 KiB', { hint: 'pipe the password alone' });
-    chunks.push(Buffer.from(chunk as Buffer));
-  }
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
-
 /** The `login` command as a function, for tests: checks the login against the registry, then saves it. */
 export async function login(hostText: string | undefined, flags: LoginFlags, io: Io, stdin: Readable, where: LookupOptions = {}): Promise<void> {
   const host = hostArgument(hostText);
@@ -44,7 +32,7 @@ export async function login(hostText: string | undefined, flags: LoginFlags, io:
       hint: `e.g. cat token.txt | airlock login ${host} -u ${flags.username} --password-stdin (a password argument would show in ps and shell history)`,
     });
   }
-  const password = await readPassword(stdin);
+  const password = await readSecret(stdin);
   if (password === '') throw new AirlockError('USAGE', `no password on stdin for ${host}`, { hint: 'pipe the password into the command' });
 
   let verified = false;

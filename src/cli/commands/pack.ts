@@ -11,7 +11,7 @@ import { RegistryPool } from '../../registry/index.js';
 import { PASSPHRASE_ENV } from '../../sign/index.js';
 import { formatBytes, list, positiveInt } from '../options.js';
 import { Progress } from '../progress.js';
-import { registryOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
+import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { loadSigningKey } from '../passphrase.js';
 import { processIo, runAction } from '../run.js';
 import { ExitCode } from '../exit.js';
@@ -72,7 +72,7 @@ async function gatherSpec(flags: PackFlags): Promise<PackSpec> {
 }
 
 export function register(cli: CAC): void {
-  withRegistryOptions(cli.command('pack', 'Pull charts and images into one signed, deterministic bundle tarball'))
+  withCredentialOptions(withRegistryOptions(cli.command('pack', 'Pull charts and images into one signed, deterministic bundle tarball')))
     .option('--spec <file>', 'airlock.yaml listing images, image lists, charts and platforms')
     .option('--image <ref>', 'An image to carry (repeatable)')
     .option('--images <file>', 'A file with one image reference a line, # comments (repeatable)')
@@ -99,7 +99,8 @@ export function register(cli: CAC): void {
         if (flags.sign === false && flags.key !== undefined) throw new AirlockError('USAGE', '--key and --no-sign contradict each other');
         const spec = await gatherSpec(flags);
         const key = flags.key !== undefined ? await loadSigningKey(flags.key) : undefined;
-        const options = registryOptions(flags);
+        const credentials = await credentialsFromFlags(flags);
+        const options = { ...registryOptions(flags), ...(credentials ? { credentials } : {}) };
         const pool = new RegistryPool(options);
         const http = createUrlFetcher(options);
         const progress = new Progress(processIo);

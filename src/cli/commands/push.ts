@@ -7,7 +7,7 @@ import { AirlockError } from '../../errors.js';
 import { RegistryPool } from '../../registry/index.js';
 import { bundleInput, formatBytes, mappingFromFlags, positiveInt, writeOutputFile } from '../options.js';
 import { Progress } from '../progress.js';
-import { registryOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
+import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { processIo, runAction } from '../run.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from './verify.js';
 
@@ -24,9 +24,9 @@ interface PushFlags extends SignatureFlags, RegistryFlags {
 }
 
 export function register(cli: CAC): void {
-  withRegistryOptions(
+  withCredentialOptions(withRegistryOptions(
     withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte')),
-  )
+  ))
     .option('--registry <host/prefix>', 'Target: HOST[:PORT][/PREFIX]; SRC_HOST/PATH:TAG goes to HOST/PREFIX/PATH:TAG')
     .option('--flatten', 'Use only the last path element (registries that cannot nest)')
     .option('--keep-source-host', 'Keep the source host as a path element: HOST/PREFIX/SRC_HOST/PATH')
@@ -45,7 +45,8 @@ export function register(cli: CAC): void {
         const mapping = mappingFromFlags(flags);
         const policy = await signaturePolicy(flags);
         const bundle = await openSignedBundle(bundleInput(args));
-        const pool = new RegistryPool(registryOptions(flags));
+        const credentials = await credentialsFromFlags(flags);
+        const pool = new RegistryPool({ ...registryOptions(flags), ...(credentials ? { credentials } : {}) });
         try {
           // Nothing is planned, let alone sent, before the signature holds.
           const signers = await verifySignatures(bundle, policy);
