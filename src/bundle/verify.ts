@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { isJunk } from '../archive/index.js';
+import { hashStream } from '../content/digest.js';
 import { AirlockError } from '../errors.js';
 import { isSignatureEntry, verifyKeyless, verifyPayload, type PublicKey } from '../sign/index.js';
 import { bundleIndexBytes } from './index-json.js';
@@ -164,16 +164,9 @@ export async function verifyContents(bundle: OpenedBundle, onProgress?: (bytes: 
       continue;
     }
     seen.add(rel);
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of stream) {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      bytes += (chunk as Buffer).length;
-    }
+    const { hex: actual, size } = await hashStream(stream, (n) => (bytes += n));
     files++;
     onProgress?.(bytes, total);
-    const actual = hash.digest('hex');
     if (size !== listed.size) problems.push(`${entry.path} is ${size} bytes, the signed manifest says ${listed.size}`);
     else if (actual !== listed.sha256) problems.push(`${entry.path} has sha256 ${actual}, the signed manifest says ${listed.sha256}`);
   }

@@ -14,3 +14,19 @@ export function digestHex(digest: string): string {
 export function shortDigest(digest: string): string {
   return digest.slice(0, 'sha256:'.length + 12);
 }
+
+/**
+ * sha256 and length of a stream, read once. `onChunk` sees each chunk's length
+ * (progress). For content whose digest is already known, use verified() instead.
+ */
+export async function hashStream(source: AsyncIterable<unknown>, onChunk?: (length: number) => void): Promise<{ hex: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of source) {
+    const buf = chunk as Buffer;
+    hash.update(buf);
+    size += buf.length;
+    onChunk?.(buf.length);
+  }
+  return { hex: hash.digest('hex'), size };
+}

@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { list as listTar, type ReadEntry } from 'tar';
 import { parse as parseYaml } from 'yaml';
 import { AirlockError, messageOf } from '../errors.js';
-import { sha256Digest } from '../content/digest.js';
+import { hashStream, sha256Digest } from '../content/digest.js';
 import { MediaType } from '../oci/media-types.js';
 import type { Descriptor } from '../oci/schemas.js';
 
@@ -102,9 +100,8 @@ export interface ChartArtifact {
 }
 
 async function digestFile(path: string): Promise<{ digest: string; size: number }> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return { digest: `sha256:${hash.digest('hex')}`, size: (await stat(path)).size };
+  const { hex, size } = await hashStream(createReadStream(path));
+  return { digest: `sha256:${hex}`, size };
 }
 
 /**

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { messageOf } from '../errors.js';
+import { hashStream } from '../content/digest.js';
 import { limiter } from '../content/limit.js';
 import { MANIFEST_SIZE_LIMIT } from '../content/verify.js';
 import { isIndexType, isManifestType } from '../oci/media-types.js';
@@ -192,9 +192,7 @@ async function hashBlobs(dir: string, blobs: Map<string, number>, concurrency: n
       slot(async () => {
         const path = `${BLOB_DIR}/${hex}`;
         try {
-          const hash = createHash('sha256');
-          for await (const chunk of createReadStream(join(dir, BLOBS_DIR, SHA256_DIR, hex))) hash.update(chunk as Buffer);
-          const actual = hash.digest('hex');
+          const actual = (await hashStream(createReadStream(join(dir, BLOBS_DIR, SHA256_DIR, hex)))).hex;
           if (actual !== hex) report('BLOB_DIGEST_MISMATCH', path, `${path} has sha256 ${actual}, not the one its name says`);
         } catch (cause) {
           report('IO_ERROR', path, `cannot read ${path}: ${messageOf(cause)}`);
