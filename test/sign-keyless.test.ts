@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AirlockError } from '../src/errors.js';
+import { rejected } from './helpers/errors.js';
 import {
   SIGNATURE_ENTRY,
   generateKeyPair,
@@ -83,16 +83,6 @@ async function trustedRoot(file: string, ca: string): Promise<string> {
   const path = join(dir, file);
   await writeFile(path, JSON.stringify(root));
   return path;
-}
-
-async function rejected(p: Promise<unknown>, code: string): Promise<AirlockError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AirlockError);
-  expect((err as AirlockError).code).toBe(code);
-  return err as AirlockError;
 }
 
 function sigFile(json: unknown): SignatureFile {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { bundleFromJSON, isBundleWithDsseEnvelope, isBundleWithPublicKey, BUNDLE_V03_MEDIA_TYPE } from '@sigstore/bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AirlockError } from '../src/errors.js';
+import { rejected } from './helpers/errors.js';
 import {
   AIRLOCK_PAYLOAD_TYPE,
   PASSPHRASE_ENV,
@@ -60,16 +61,6 @@ function thrown(fn: () => unknown, code: string): AirlockError {
     return err as AirlockError;
   }
   throw new Error(`expected ${code}, nothing was thrown`);
-}
-
-async function rejected(p: Promise<unknown>, code: string): Promise<AirlockError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AirlockError);
-  expect((err as AirlockError).code).toBe(code);
-  return err as AirlockError;
 }
 
 const payload = Buffer.from('{"artifacts":[],"format":1,"tool":"airlock 0.1.0"}');
