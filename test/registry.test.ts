@@ -39,7 +39,7 @@ describe('registry target against the real docker-registry (plain http on loopba
     const repo = `${registry}/${unique('resolve')}`;
     const built = makeMultiArch('resolve');
     await seedWithSkopeo(built, `${repo}:v1`);
-    const { target, reference } = openRegistryTarget(`${repo}:v1`, FAST);
+    const { target, reference, close } = openRegistryTarget(`${repo}:v1`, FAST);
     try {
       const desc = await target.resolve(reference);
       const raw = await rawManifest(`docker://${repo}:v1`);
@@ -50,7 +50,7 @@ describe('registry target against the real docker-registry (plain http on loopba
       for await (const c of await target.fetch(desc)) chunks.push(c as Buffer);
       expect(Buffer.concat(chunks)).toEqual(raw);
     } finally {
-      target.client.close();
+      close();
     }
   });
 
@@ -60,13 +60,13 @@ describe('registry target against the real docker-registry (plain http on loopba
     await seedWithSkopeo(built, `${repo}:1.0`);
     const layoutDir = join(dir, 'pulled');
     const layout = await openLayout(layoutDir, { create: true });
-    const { target, reference, ref } = openRegistryTarget(`${repo}:1.0`, FAST);
+    const { target, reference, ref, close } = openRegistryTarget(`${repo}:1.0`, FAST);
     try {
       const result = await copy(target, reference, layout, { tags: [`${ref.registry}/${ref.repository}:1.0`] });
       expect(result.root.digest).toBe(sha256(await rawManifest(`docker://${repo}:1.0`)));
       expect(result.stats.blobsPushed).toBe(built.blobs.size);
     } finally {
-      target.client.close();
+      close();
     }
     const fromRegistry = await rawManifest(`docker://${repo}:1.0`);
     const fromLayout = await rawManifest(`oci:${layoutDir}:${repo}:1.0`);

@@ -31,69 +31,18 @@ import {
 } from './transport.js';
 import { ManifestCache } from './cache.js';
 import { RegistryRepository } from './repository.js';
-
-/** One request as the repository code describes it; the client adds auth, retries and redirects. */
-export interface Operation {
-  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
-  /** `/v2/...` relative to the registry, or an absolute URL (an upload `Location`). */
-  path?: string;
-  url?: URL;
-  headers?: Record<string, string>;
-  body?: RequestBody;
-  /** Token scopes the request needs: `repository:NAME:pull`. */
-  scopes: readonly string[];
-  /** Statuses handed back to the caller; `any` = every status that is not retried. */
-  ok: readonly number[] | 'any';
-  /** Names the object in messages: `manifest library/nginx:1.27`. */
-  what: string;
-  /** Repository path, for hints. */
-  repository?: string;
-  /** Follow 3xx (blob GETs go to storage backends). */
-  redirects?: boolean;
-  /** Send no Authorization header (token service calls). */
-  anonymous?: boolean;
-  /** One attempt only (the https probe of a host that may turn out to speak plain http). */
-  once?: boolean;
-}
+import { discard, readSome, type Operation, type RegistrySession } from './session.js';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
-const ERROR_BODY_LIMIT = 64 * 1024;
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
-
-/** Reads at most `limit` bytes of a body and drops the rest (error bodies, token answers). */
-export async function readSome(res: HttpResponse, limit = ERROR_BODY_LIMIT): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of res.body) {
-      const buf = chunk as Buffer;
-      if (total + buf.length > limit) {
-        chunks.push(buf.subarray(0, limit - total));
-        res.body.destroy();
-        break;
-      }
-      total += buf.length;
-      chunks.push(buf);
-    }
-  } catch {
-    // A connection cut while reading an error body: what arrived is enough for the message.
-  }
-  return Buffer.concat(chunks);
-}
-
-/** Lets a finished response give its connection back to the pool. */
-export function discard(res: HttpResponse): void {
-  res.body.resume();
-  res.body.on('error', () => undefined);
-}
 
 /**
  * A client for one registry host: one connection pool, one auth cache, one set of
  * options, shared by every repository on the host. It also remembers which
  * repositories hold which blobs, the candidates for cross-repository mounts.
  */
-export class RegistryClient {
+export class RegistryClient implements RegistrySession {
   /** The host as references name it: `docker.io`, `127.0.0.1:5000`. */
   readonly host: string;
   /** Where the API lives: Docker Hub's is `registry-1.docker.io`. */

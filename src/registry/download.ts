@@ -3,7 +3,7 @@ import { shortDigest } from '../content/digest.js';
 import { AirlockError, messageOf } from '../errors.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { repositoryScope } from './auth.js';
-import type { RegistryClient } from './client.js';
+import type { RegistrySession } from './session.js';
 import { backoffDelay, sleep } from './retry.js';
 import { isTransientNetworkError, responseHeader, type HttpResponse } from './transport.js';
 
@@ -17,7 +17,7 @@ const COALESCE = 256 * 1024;
  * does not start over; a server without Range support is skipped forward instead.
  * The copy's verifier still sees, and hashes, every byte exactly once.
  */
-export async function openBlob(client: RegistryClient, repository: string, desc: Descriptor): Promise<Readable> {
+export async function openBlob(client: RegistrySession, repository: string, desc: Descriptor): Promise<Readable> {
   const what = `blob ${shortDigest(desc.digest)}… in ${repository}`;
   const get = (offset: number): Promise<HttpResponse> =>
     client.request({

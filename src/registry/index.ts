@@ -1,4 +1,5 @@
-export { RegistryClient, type Operation } from './client.js';
+export { RegistryClient } from './client.js';
+export type { Operation, RegistrySession } from './session.js';
 export { RegistryRepository, nextLink } from './repository.js';
 export { RegistryPool, openRegistryTarget, type OpenedRegistryTarget } from './open.js';
 export type { PushOptions } from './upload.js';

@@ -42,12 +42,14 @@ export interface OpenedRegistryTarget {
   ref: ImageRef;
   /** What `resolve` takes for this reference: the digest when pinned, else the tag. */
   reference: string;
+  /** Closes the client's connections when this call made one (no-op with a pool: the pool owns them). */
+  close(): void;
 }
 
 /**
  * Opens `HOST/PATH[:TAG][@DIGEST]` as a copy target. Pass `pool` to share clients
  * between several references (pack, push); without it a new client is made, and
- * the caller closes it with `target.client.close()`.
+ * the caller closes it with `close()`.
  */
 export function openRegistryTarget(refText: string, opts: RegistryOptions & { pool?: RegistryPool } = {}): OpenedRegistryTarget {
   const ref = parseImageRef(refText);
@@ -55,6 +57,7 @@ export function openRegistryTarget(refText: string, opts: RegistryOptions & { po
     throw new AirlockError('INTERNAL', `reference ${refText} has neither tag nor digest`);
   }
   const { pool, ...options } = opts;
-  const target = pool !== undefined ? pool.repository(ref) : new RegistryClient(ref.registry, options).repository(ref.repository);
-  return { target, ref, reference: manifestReference(ref) };
+  if (pool !== undefined) return { target: pool.repository(ref), ref, reference: manifestReference(ref), close: () => undefined };
+  const client = new RegistryClient(ref.registry, options);
+  return { target: client.repository(ref.repository), ref, reference: manifestReference(ref), close: () => client.close() };
 }

@@ -8,7 +8,7 @@ import { MANIFEST_ACCEPT, MediaType, isManifestType } from '../oci/media-types.j
 import { IndexSchema, type Descriptor } from '../oci/schemas.js';
 import { isValidTag, parseDigest } from '../ref/image.js';
 import { repositoryScope } from './auth.js';
-import { discard, readSome, type RegistryClient } from './client.js';
+import { discard, readSome, type RegistrySession } from './session.js';
 import { openBlob } from './download.js';
 import { uploadBlob, uploadLocation, type PushOptions } from './upload.js';
 import { responseHeader, type HttpResponse } from './transport.js';
@@ -31,7 +31,7 @@ export class RegistryRepository implements Target {
   private readonly sessions = new Map<string, URL>();
 
   constructor(
-    readonly client: RegistryClient,
+    readonly client: RegistrySession,
     readonly repository: string,
   ) {
     this.name = `${client.host}/${repository}`;

@@ -3,7 +3,7 @@ import { shortDigest } from '../content/digest.js';
 import { AirlockError } from '../errors.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { repositoryScope } from './auth.js';
-import { discard, type RegistryClient } from './client.js';
+import { discard, type RegistrySession } from './session.js';
 import { backoffDelay, sleep } from './retry.js';
 import { responseHeader, type HttpResponse, type StreamBody } from './transport.js';
 
@@ -107,7 +107,7 @@ function withDigest(location: URL, digest: string): URL {
 }
 
 /** Starts an upload session: POST /v2/NAME/blobs/uploads/. */
-export async function startUpload(client: RegistryClient, repository: string, what: string): Promise<URL> {
+export async function startUpload(client: RegistrySession, repository: string, what: string): Promise<URL> {
   const res = await client.request({
     method: 'POST',
     path: `/v2/${repository}/blobs/uploads/`,
@@ -120,7 +120,7 @@ export async function startUpload(client: RegistryClient, repository: string, wh
   return uploadLocation(res, undefined, what, client.host);
 }
 
-async function uploadOnce(client: RegistryClient, repository: string, desc: Descriptor, reader: ChunkReader, what: string, session: URL | undefined): Promise<void> {
+async function uploadOnce(client: RegistrySession, repository: string, desc: Descriptor, reader: ChunkReader, what: string, session: URL | undefined): Promise<void> {
   const scopes = [repositoryScope(repository, true)];
   let location = session ?? (await startUpload(client, repository, what));
   const octet = { 'content-type': 'application/octet-stream' };
@@ -173,7 +173,7 @@ async function uploadOnce(client: RegistryClient, repository: string, desc: Desc
  * closing PUT for large ones. Relative and absolute `Location`s are both followed.
  * A failure after bytes were sent is retried only through `opts.reopen`.
  */
-export async function uploadBlob(client: RegistryClient, repository: string, desc: Descriptor, content: Readable, opts: PushOptions = {}): Promise<void> {
+export async function uploadBlob(client: RegistrySession, repository: string, desc: Descriptor, content: Readable, opts: PushOptions = {}): Promise<void> {
   const what = `blob ${shortDigest(desc.digest)}… for ${repository}`;
   let stream = content;
   let session = opts.session;
