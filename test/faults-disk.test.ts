@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pack, type PackOptions } from '../src/bundle/pack.js';
 import { validateSpec } from '../src/bundle/spec.js';
 import { AirlockError } from '../src/errors.js';
-import { createUrlFetcher } from '../src/helm/http.js';
+import { createUrlFetcher } from '../src/registry/index.js';
 import { RegistryPool } from '../src/registry/index.js';
 import { generateKeyPair, parsePrivateKey, type PrivateKey } from '../src/sign/index.js';
 import { makeBlob, makeImage, makeMultiArch } from './helpers/images.js';

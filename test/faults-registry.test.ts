@@ -15,7 +15,7 @@ import { openSignedBundle } from '../src/bundle/read.js';
 import { validateSpec } from '../src/bundle/spec.js';
 import type { CopyEvent } from '../src/copy/index.js';
 import { AirlockError } from '../src/errors.js';
-import { createUrlFetcher } from '../src/helm/http.js';
+import { createUrlFetcher } from '../src/registry/index.js';
 import { RegistryPool, type RegistryOptions } from '../src/registry/index.js';
 import { generateKeyPair, parsePrivateKey, type PrivateKey } from '../src/sign/index.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from './harness/fault-proxy.js';

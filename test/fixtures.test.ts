@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { FIXTURE_IMAGES } from '../src/demo/fixtures.js';
 import { openLayout, validateLayout } from '../src/layout/index.js';
-import { readChartMetadata } from '../src/helm/chart.js';
+import { readChartMetadata } from '../src/chart/chart.js';
 import { rawManifest } from './harness/skopeo.js';
 
 const dir = fileURLToPath(new URL('../fixtures/', import.meta.url));

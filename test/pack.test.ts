@@ -10,7 +10,7 @@ import { pack, type PackOptions } from '../src/bundle/pack.js';
 import { openSignedBundle } from '../src/bundle/read.js';
 import { verifyContents, verifySignatures } from '../src/bundle/verify.js';
 import { validateSpec } from '../src/bundle/spec.js';
-import { createUrlFetcher } from '../src/helm/http.js';
+import { createUrlFetcher } from '../src/registry/index.js';
 import { RegistryPool } from '../src/registry/index.js';
 import { generateKeyPair, parsePrivateKey, parsePublicKey, type PrivateKey, type PublicKey } from '../src/sign/index.js';
 import { rawManifest } from './harness/skopeo.js';

@@ -9,7 +9,7 @@ import { openSignedBundle, type OpenedBundle } from '../src/bundle/read.js';
 import { validateSpec } from '../src/bundle/spec.js';
 import type { CopyEvent } from '../src/copy/index.js';
 import { formatImageRef } from '../src/ref/index.js';
-import { createUrlFetcher } from '../src/helm/http.js';
+import { createUrlFetcher } from '../src/registry/index.js';
 import { RegistryPool } from '../src/registry/index.js';
 import { generateKeyPair, parsePrivateKey } from '../src/sign/index.js';
 import { startFakeRegistry } from './harness/fake-registry.js';

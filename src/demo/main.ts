@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import { copy } from '../copy/index.js';
 import { verified } from '../content/verify.js';
-import { chartArtifact } from '../helm/chart.js';
+import { chartArtifact } from '../chart/chart.js';
 import { openLayout } from '../layout/index.js';
 import { RegistryPool } from '../registry/index.js';
 import { FIXTURE_CHART, FIXTURE_IMAGES } from './fixtures.js';

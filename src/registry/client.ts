@@ -30,11 +30,10 @@ import {
   type RequestBody,
 } from './transport.js';
 import { ManifestCache } from './cache.js';
+import { REDIRECT_STATUSES, redirectTarget } from './redirect.js';
 import { RegistryRepository } from './repository.js';
 import { discard, readSome, type Operation, type RegistrySession } from './session.js';
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const MAX_REDIRECTS = 5;
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 
 /**
@@ -287,22 +286,9 @@ export class RegistryClient implements RegistrySession {
       if (authorization !== undefined && url.origin === base.origin) headers.authorization = authorization;
       const res = await send(this.agentFor(url, base), { method, url, headers, ...(op.body !== undefined ? { body: op.body } : {}) }, this.timeouts);
       const location = responseHeader(res, 'location');
-      if (!op.redirects || !REDIRECTS.has(res.status) || location === undefined) return res;
+      if (!op.redirects || !REDIRECT_STATUSES.has(res.status) || location === undefined) return res;
       discard(res);
-      if (hop >= MAX_REDIRECTS) {
-        throw new AirlockError('REGISTRY_ERROR', `${this.host} redirected ${op.what} more than ${MAX_REDIRECTS} times`, {
-          hint: 'the registry or its storage backend is misconfigured',
-        });
-      }
-      const next = new URL(location, url);
-      if (next.protocol === 'http:' && url.protocol === 'https:' && !this.mayUseHttp(next.host)) {
-        throw new AirlockError('REGISTRY_ERROR', `${this.host} redirected ${op.what} from https to plain http (${next.host}); refused`, {
-          hint: `content must not travel unencrypted; name ${next.host} with --insecure-registry only if you accept that`,
-        });
-      }
-      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-        throw new AirlockError('REGISTRY_ERROR', `${this.host} redirected ${op.what} to a ${next.protocol} URL; refused`);
-      }
+      const next = redirectTarget(url, location, { host: this.host, what: op.what, hop, mayUseHttp: (h) => this.mayUseHttp(h) });
       if (res.status === 303) method = 'GET';
       this.emit({ kind: 'redirect', host: this.host, what: `${op.method} ${op.what}`, detail: next.host });
       url = next;

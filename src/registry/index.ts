@@ -22,3 +22,4 @@ export { parseChallenges, pickChallenge, type Challenge } from './challenge.js';
 export { registryError, parseErrorBody, ecrRegion } from './errors.js';
 export { parseRetryAfter, backoffDelay } from './retry.js';
 export { isLoopbackHost, isInsecureHost } from './transport.js';
+export { createUrlFetcher, type UrlFetcher, type UrlFetcherHandle } from './url.js';

@@ -11,7 +11,7 @@ import { create as createTar } from 'tar';
 import { stringify } from 'yaml';
 import { verified } from '../../src/content/verify.js';
 import type { DestinationTarget } from '../../src/content/target.js';
-import { chartArtifact } from '../../src/helm/chart.js';
+import { chartArtifact } from '../../src/chart/chart.js';
 import type { Descriptor } from '../../src/oci/schemas.js';
 
 export interface ChartSpec {

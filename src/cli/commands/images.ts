@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { CAC } from 'cac';
 import { AirlockError, messageOf } from '../../errors.js';
-import { checkBundleCharts, checkImages, describeMissing, type BundleCheck, type ChartCheck, type CheckedFinding } from '../../helm/check.js';
-import { CROSS_CHECK_NOTE, listChartImages, type ChartImages, type ImageFinding } from '../../helm/images.js';
-import { bundleInventory, openChartInput, readBundleCharts } from '../../helm/sources.js';
-import { parseValuesYaml, type Values } from '../../helm/values-tree.js';
+import { checkBundleCharts, checkImages, describeMissing, type BundleCheck, type ChartCheck, type CheckedFinding } from '../../workflows/check.js';
+import { CROSS_CHECK_NOTE, listChartImages, type ChartImages, type ImageFinding } from '../../chart/images.js';
+import { bundleInventory, openChartInput, readBundleCharts } from '../../workflows/sources.js';
+import { parseValuesYaml, type Values } from '../../chart/values-tree.js';
 import { RegistryPool } from '../../registry/index.js';
 import { list } from '../options.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';

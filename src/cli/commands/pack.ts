@@ -6,7 +6,7 @@ import { defaultMtime } from '../../archive/tar-writer.js';
 import { pack } from '../../bundle/pack.js';
 import { loadSpec, parseImageList, validateSpec, type PackSpec } from '../../bundle/spec.js';
 import { AirlockError } from '../../errors.js';
-import { createUrlFetcher } from '../../helm/http.js';
+import { createUrlFetcher } from '../../registry/index.js';
 import { RegistryPool } from '../../registry/index.js';
 import { PASSPHRASE_ENV } from '../../sign/index.js';
 import { formatBytes, list, positiveInt } from '../options.js';

@@ -1,6 +1,6 @@
 import { openSignedBundle } from '../bundle/read.js';
 import { parseImageRef, repositoryName } from '../ref/image.js';
-import { CROSS_CHECK_NOTE, listChartImages, type ChartImages, type ImageFinding } from './images.js';
+import { CROSS_CHECK_NOTE, listChartImages, type ChartImages, type ImageFinding } from '../chart/images.js';
 import { bundleInventory, readBundleCharts, type ImageInventory } from './sources.js';
 
 export interface CheckedFinding extends ImageFinding {

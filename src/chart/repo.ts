@@ -2,15 +2,12 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import { AirlockError } from '../errors.js';
 import { readCapped } from '../content/verify.js';
-
-/** Fetches a URL as a stream; the caller supplies transport, TLS and credentials. */
-export type UrlFetcher = (url: string) => Promise<Readable>;
+import type { UrlFetcher } from '../registry/url.js';
 
 /** Big public repositories publish index.yaml files of tens of MB. */
 const INDEX_LIMIT = 256 * 1024 * 1024;

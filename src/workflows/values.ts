@@ -2,8 +2,8 @@ import { Document, isMap as isYamlMap, isScalar, isSeq, type Node } from 'yaml';
 import { mapReference, type MappingMode, type TargetRegistry } from '../bundle/mapping.js';
 import { parseImageRef } from '../ref/image.js';
 import type { CheckedFinding, ChartCheck } from './check.js';
-import type { ImageShape } from './images.js';
-import { formatPath, getPath, isMap, setPath, type ValuePath, type Values } from './values-tree.js';
+import type { ImageShape } from '../chart/images.js';
+import { formatPath, getPath, isMap, setPath, type ValuePath, type Values } from '../chart/values-tree.js';
 
 export interface OverlayOptions {
   /** `--registry HOST[/PREFIX]`, as push takes it. */

@@ -9,8 +9,8 @@ import type { Descriptor } from '../oci/schemas.js';
 import { formatImageRef, manifestReference, parseChartRef, parseImageRef, repositoryName, type ImageRef } from '../ref/index.js';
 import type { Artifact } from '../bundle/manifest.js';
 import { BundleSource, openSignedBundle, type OpenedBundle } from '../bundle/read.js';
-import { CHART_ARCHIVE_LIMIT, readChartArchive } from './chart-files.js';
-import { loadChart, loadChartPath, type LoadedChart } from './load.js';
+import { CHART_ARCHIVE_LIMIT, readChartArchive } from '../chart/chart-files.js';
+import { loadChart, loadChartPath, type LoadedChart } from '../chart/load.js';
 
 /** Layer media types of a chart artifact: today's, and the one helm 3.0–3.7 wrote. */
 const CHART_LAYER_TYPES: readonly string[] = [MediaType.HelmChart, 'application/tar+gzip'];
