@@ -13,7 +13,7 @@ import { findImages, listChartImages, type ChartImages, type ImageFinding } from
 import { loadChart, loadChartPath } from '../src/chart/load.js';
 import { readChartArchive } from '../src/chart/chart-files.js';
 import { bundleInventory, openChartInput, readBundleCharts } from '../src/workflows/sources.js';
-import { buildOverlay } from '../src/workflows/values.js';
+import { buildOverlay } from '../src/workflows/overlay.js';
 import { coalesce, formatPath, parseValuesYaml, type Values } from '../src/chart/values-tree.js';
 import { openLayout } from '../src/layout/index.js';
 import { RegistryPool } from '../src/registry/index.js';
@@ -479,7 +479,7 @@ describe('the images, values and pack commands', () => {
     expect(r.stderr).toContain('warning: chart shop 1.0.0: ghcr.io/org/migrate:2.0 (ops.jobs[0].image) is not in the bundle');
   });
 
-  it('airlock values BUNDLE writes the overlay, verifying the signature when given a key', async () => {
+  it('airlock values BUNDLE verifies the signature, then writes the overlay', async () => {
     const out = join(dir, 'overrides.yaml');
     const mine = join(dir, 'mine.yaml');
     await writeFile(mine, 'frontend:\n  sidecarImage: ghcr.io/org/op:v1\n');
@@ -499,15 +499,19 @@ describe('the images, values and pack commands', () => {
   });
 
   it('airlock values refuses a chart the bundle does not hold, and a --registry that is not one', async () => {
-    const r = await cli('values', fullBundle, '--registry', TARGET, '--chart', 'nope', '--json');
+    const r = await cli('values', fullBundle, '--registry', TARGET, '--allow-unsigned', '--chart', 'nope', '--json');
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout).error.message).toContain('holds no chart nope');
     expect((await cli('values', fullBundle, '--json')).code).toBe(2);
+    // Like push: no key, no keyless identity and no --allow-unsigned is refused before the bundle is read.
+    const keyless = await cli('values', fullBundle, '--registry', TARGET, '--json');
+    expect(keyless.code).toBe(2);
+    expect(JSON.parse(keyless.stdout).error.message).toContain('no key given to verify the signature with');
     expect((await cli('values', fullBundle, '--registry', 'justaword', '--json')).code).toBe(2);
   });
 
   it('airlock values without -o prints the overlay on stdout and the rest on stderr', async () => {
-    const r = await cli('values', partialBundle, '--registry', TARGET);
+    const r = await cli('values', partialBundle, '--registry', TARGET, '--allow-unsigned');
     expect(r.code).toBe(0);
     const doc = parseValuesYaml(r.stdout, 'stdout') as Record<string, any>;
     expect(doc.ops.operator.image).toBe('registry.internal:5000/vendor/org/op:v1');

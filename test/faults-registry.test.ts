@@ -11,13 +11,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseTargetRegistry } from '../src/bundle/mapping.js';
 import { pack, type PackOptions, type PackResult } from '../src/bundle/pack.js';
 import { pushBundle, type PushOptions } from '../src/bundle/push.js';
-import { openSignedBundle } from '../src/bundle/read.js';
+import { openVerifiedBundle } from '../src/bundle/verified.js';
 import { validateSpec } from '../src/bundle/spec.js';
 import type { CopyEvent } from '../src/copy/index.js';
 import { AirlockError } from '../src/errors.js';
 import { createUrlFetcher } from '../src/registry/index.js';
 import { RegistryPool, type RegistryOptions } from '../src/registry/index.js';
-import { generateKeyPair, parsePrivateKey, type PrivateKey } from '../src/sign/index.js';
+import { generateKeyPair, parsePrivateKey, parsePublicKey, type PrivateKey, type PublicKey } from '../src/sign/index.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from './harness/fault-proxy.js';
 import { startRegistry, type RunningRegistry } from './harness/registry.js';
 import { makeBlob, makeChart, makeImage, makeMultiArch } from './helpers/images.js';
@@ -28,6 +28,7 @@ let dir: string;
 let source: RunningRegistry;
 let target: RunningRegistry;
 let key: PrivateKey;
+let packer: PublicKey;
 let http: ReturnType<typeof createUrlFetcher>;
 let baseline: PackResult;
 let baselinePath: string;
@@ -102,6 +103,7 @@ beforeAll(async () => {
   await seedWithSkopeo(source.host, images);
   const pair = await generateKeyPair();
   key = parsePrivateKey(pair.privateKeyPem, 'faults.key');
+  packer = parsePublicKey(pair.publicKeyPem, 'faults.pub');
   http = createUrlFetcher({});
   baselinePath = join(dir, 'baseline.tar');
   baseline = await pack(spec(source.host), packOptions(baselinePath, freshPool()));
@@ -196,7 +198,7 @@ describe('push through a faulty registry connection', () => {
   }
 
   async function push(options: PushOptions) {
-    const bundle = await openSignedBundle(baselinePath);
+    const bundle = await openVerifiedBundle(baselinePath, { keys: [packer] });
     try {
       return await pushBundle(bundle, options);
     } finally {

@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mapReference, parseTargetRegistry } from '../src/bundle/mapping.js';
 import { pack } from '../src/bundle/pack.js';
 import { planPush, pushBundle, type PushOptions } from '../src/bundle/push.js';
-import { openSignedBundle, type OpenedBundle } from '../src/bundle/read.js';
+import { openVerifiedBundle, type VerifiedBundle } from '../src/bundle/verified.js';
 import { validateSpec } from '../src/bundle/spec.js';
 import type { CopyEvent } from '../src/copy/index.js';
 import { formatImageRef } from '../src/ref/index.js';
 import { createUrlFetcher } from '../src/registry/index.js';
 import { RegistryPool } from '../src/registry/index.js';
-import { generateKeyPair, parsePrivateKey } from '../src/sign/index.js';
+import { generateKeyPair, parsePrivateKey, parsePublicKey, type PublicKey } from '../src/sign/index.js';
 import { startFakeRegistry } from './harness/fake-registry.js';
 import { startRegistry, type RunningRegistry } from './harness/registry.js';
 import { rawManifest } from './harness/skopeo.js';
@@ -33,8 +33,10 @@ const images = [
   { built: makeChart('pushchart', '1.0.0'), repo: `${ns}/charts/pushchart`, tag: '1.0.0' },
 ];
 
-async function withBundle<T>(fn: (b: OpenedBundle) => Promise<T>): Promise<T> {
-  const bundle = await openSignedBundle(bundlePath);
+let packer: PublicKey;
+
+async function withBundle<T>(fn: (b: VerifiedBundle) => Promise<T>): Promise<T> {
+  const bundle = await openVerifiedBundle(bundlePath, { keys: [packer] });
   try {
     return await fn(bundle);
   } finally {
@@ -56,6 +58,7 @@ beforeAll(async () => {
   pool = new RegistryPool({});
   await seedWithSkopeo(source, images);
   const pair = await generateKeyPair();
+  packer = parsePublicKey(pair.publicKeyPem, 'push.pub');
   const http = createUrlFetcher({});
   bundlePath = join(dir, 'bundle.tar');
   await pack(
@@ -101,7 +104,7 @@ describe('mapping source names to the target registry', () => {
     expect(() => parseTargetRegistry('vendor')).toThrow(/registry host/);
   });
   it('refuses two sources landing on one target before anything is sent', async () => {
-    await withBundle(async (bundle) => {
+    await withBundle(async ({ bundle }) => {
       const fake = {
         ...bundle,
         manifest: {

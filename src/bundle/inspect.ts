@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type { SignatureFile } from '../sign/index.js';
 import { claimedKeyId } from '../sign/envelope.js';
 import type { Artifact } from './manifest.js';
-import { describeForm, type OpenedBundle } from './read.js';
+import { describeForm, openSignedBundle, type OpenedBundle } from './read.js';
 
 export interface ClaimedSigner {
   signature: string;
@@ -65,4 +65,17 @@ export function summarize(bundle: OpenedBundle): BundleSummary {
     root: bundle.layout.root,
     missingIndex: bundle.layout.missingIndex,
   };
+}
+
+/**
+ * `airlock inspect`: what a bundle says it holds and who it says signed it. Reads
+ * airlock.json and the signature files only, and checks nothing: verify does that.
+ */
+export async function inspect(input: string | readonly string[]): Promise<BundleSummary> {
+  const bundle = await openSignedBundle(input);
+  try {
+    return summarize(bundle);
+  } finally {
+    await bundle.close();
+  }
 }

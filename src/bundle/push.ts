@@ -8,6 +8,8 @@ import { formatImageRef, repositoryName, type ImageRef } from '../ref/index.js';
 import { mapReference, type MappingMode, type TargetRegistry } from './mapping.js';
 import type { Artifact } from './manifest.js';
 import { BundleSource, type OpenedBundle } from './read.js';
+import type { SignaturePolicy, Signer } from './signers.js';
+import { openVerifiedBundle, VerifiedBundle } from './verified.js';
 import { checkListing } from './verify.js';
 
 /** What push needs of a registry repository: a copy target that can also be read back. */
@@ -152,13 +154,46 @@ class UploadClaims {
   }
 }
 
+export interface PushRequest extends PushOptions {
+  policy: SignaturePolicy;
+  /** Plan only: resolve the mapping and send nothing. */
+  dryRun?: boolean;
+  /** Called with the plan before anything is sent (progress displays need its byte count). */
+  onPlan?: (plan: PushPlan) => void;
+}
+
+export interface PushResult {
+  signers: Signer[];
+  plan: PushPlan;
+  /** Empty for a dry run. */
+  items: PushedItem[];
+}
+
+/**
+ * `airlock push`: checks the signature, plans the mapping (refusing collisions),
+ * then pushes every artifact, read in place from the bundle. Nothing is planned,
+ * let alone sent, before the signature holds.
+ */
+export async function push(input: string | readonly string[], request: PushRequest): Promise<PushResult> {
+  const verified = await openVerifiedBundle(input, request.policy);
+  try {
+    const plan = planPush(verified.bundle, request);
+    request.onPlan?.(plan);
+    const items = request.dryRun ? [] : await pushBundle(verified, request);
+    return { signers: [...verified.signers], plan, items };
+  } finally {
+    await verified.close();
+  }
+}
+
 /**
  * Pushes every artifact of a verified bundle into the registry, read in place from
  * the bundle. Existing identical tags are skipped; a tag pointing elsewhere is an
  * error unless `overwrite`. Each tag is read back afterwards and its digest compared.
- * The caller verifies the signatures first (push never acts on an unverified bundle).
  */
-export async function pushBundle(bundle: OpenedBundle, options: PushOptions): Promise<PushedItem[]> {
+export async function pushBundle(verified: VerifiedBundle, options: PushOptions): Promise<PushedItem[]> {
+  VerifiedBundle.assert(verified, 'push');
+  const bundle = verified.bundle;
   if (!bundle.reader.randomAccess) {
     // gzip has no random access: every blob would mean decompressing from the start.
     throw new AirlockError('USAGE', `${bundle.reader.name} is gzip-compressed and cannot be read in place`, {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { AirlockError } from '../errors.js';
@@ -55,4 +56,53 @@ export function parseImageList(text: string): string[] {
     .split(/\r?\n/)
     .map((line) => line.replace(/#.*$/, '').trim())
     .filter((line) => line !== '');
+}
+
+/** What the pack command line says, on top of an optional spec file. */
+export interface SpecInputs {
+  specFile?: string;
+  images?: readonly string[];
+  /** Image list files named on the command line (relative to the working folder). */
+  imageLists?: readonly string[];
+  charts?: readonly string[];
+  /** One per chart, in the same order, when given at all. */
+  chartVersions?: readonly string[];
+  platforms?: readonly string[];
+}
+
+/**
+ * The spec file plus the command line, as one validated spec. Image lists named in
+ * the spec file are read relative to it; the ones on the command line, relative to
+ * the working folder.
+ */
+export async function gatherSpec(inputs: SpecInputs): Promise<PackSpec> {
+  const base = inputs.specFile !== undefined ? await loadSpec(inputs.specFile) : validateSpec({}, 'flags');
+  const specDir = inputs.specFile !== undefined ? dirname(inputs.specFile) : '.';
+  const images = [...base.images, ...(inputs.images ?? [])];
+  const lists = [...base.imageLists.map((f) => resolve(specDir, f)), ...(inputs.imageLists ?? [])];
+  for (const file of lists) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (cause) {
+      throw new AirlockError('USAGE', `cannot read image list ${file}`, { cause, hint: 'check the --images path' });
+    }
+    images.push(...parseImageList(text));
+  }
+  const charts = inputs.charts ?? [];
+  const versions = inputs.chartVersions ?? [];
+  if (versions.length > 0 && versions.length !== charts.length) {
+    throw new AirlockError('USAGE', `${charts.length} --chart but ${versions.length} --chart-version`, {
+      hint: 'give one --chart-version after each --chart (or write the version into an oci:// reference as :VERSION)',
+    });
+  }
+  return validateSpec(
+    {
+      images,
+      imageLists: [],
+      charts: [...base.charts, ...charts.map((ref, i) => (versions[i] !== undefined ? { ref, version: versions[i] } : { ref }))],
+      platforms: [...base.platforms, ...(inputs.platforms ?? [])],
+    },
+    inputs.specFile ?? 'flags',
+  );
 }

@@ -5,7 +5,9 @@ import { extractSafely } from '../archive/index.js';
 import { AirlockError } from '../errors.js';
 import { bundleIndexBytes } from './index-json.js';
 import { openSignedBundle } from './read.js';
-import { checkListing, verifyContents, verifySignatures, type ContentReport, type SignaturePolicy, type Signer } from './verify.js';
+import type { SignaturePolicy, Signer } from './signers.js';
+import { openVerifiedBundle, VerifiedBundle } from './verified.js';
+import { checkListing, verifyContents, type ContentReport } from './verify.js';
 
 export interface UnpackResult {
   dir: string;
@@ -33,13 +35,28 @@ async function usable(dir: string): Promise<boolean> {
  */
 export async function unpack(input: string | readonly string[], dir: string, policy: SignaturePolicy): Promise<UnpackResult> {
   const dest = resolve(dir);
+  // Checked before the signature too: a full folder is the cheapest mistake to report.
   if (!(await usable(dest))) {
     throw new AirlockError('FILE_EXISTS', `${dir} already exists and is not empty`, { hint: 'give a new folder for -o, or empty this one' });
   }
-  const bundle = await openSignedBundle(input);
+  const verified = await openVerifiedBundle(input, policy);
+  try {
+    return await unpackBundle(verified, dir);
+  } finally {
+    await verified.close();
+  }
+}
+
+/** Extracts a bundle whose signatures were checked; see unpack(). */
+export async function unpackBundle(verified: VerifiedBundle, dir: string): Promise<UnpackResult> {
+  VerifiedBundle.assert(verified, 'unpack');
+  const bundle = verified.bundle;
+  const dest = resolve(dir);
+  if (!(await usable(dest))) {
+    throw new AirlockError('FILE_EXISTS', `${dir} already exists and is not empty`, { hint: 'give a new folder for -o, or empty this one' });
+  }
   const staging = join(dirname(dest), `.${basename(dest)}.unpacking-${randomBytes(4).toString('hex')}`);
   try {
-    const signers = await verifySignatures(bundle, policy);
     // Only what the signed manifest lists is written; anything else fails here, unread.
     const keep = checkListing(bundle);
     await extractSafely(bundle.reader, staging, { root: bundle.layout.root, include: (path) => keep.has(path) });
@@ -62,11 +79,9 @@ export async function unpack(input: string | readonly string[], dir: string, pol
     if (!(await usable(dest))) throw new AirlockError('FILE_EXISTS', `${dir} was filled by something else meanwhile`, { hint: 'give a new folder' });
     await rmdir(dest).catch(() => undefined);
     await rename(staging, dest);
-    return { dir: dest, signers, contents, junk: bundle.junk, root: bundle.layout.root, indexRebuilt: bundle.layout.missingIndex };
+    return { dir: dest, signers: [...verified.signers], contents, junk: bundle.junk, root: bundle.layout.root, indexRebuilt: bundle.layout.missingIndex };
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
     throw err;
-  } finally {
-    await bundle.close();
   }
 }

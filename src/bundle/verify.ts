@@ -1,85 +1,17 @@
 import { isJunk } from '../archive/index.js';
 import { hashStream } from '../content/digest.js';
 import { AirlockError } from '../errors.js';
-import { isSignatureEntry, verifyKeyless, verifyPayload, type PublicKey } from '../sign/index.js';
+import { isSignatureEntry } from '../sign/index.js';
 import { bundleIndexBytes } from './index-json.js';
-import { MANIFEST_FILE, type FileEntry } from './manifest.js';
-import { hexOf, type OpenedBundle } from './read.js';
-
-export interface KeylessPolicy {
-  trustedRootPath: string;
-  certificateIdentity: string;
-  certificateIssuer: string;
-}
-
-export interface SignaturePolicy {
-  /** Every key given must have signed. */
-  keys: readonly PublicKey[];
-  keyless?: KeylessPolicy;
-  /** Accept a bundle with no signature at all: the user said --allow-unsigned in so many words. */
-  allowUnsigned?: boolean;
-}
-
-export interface Signer {
-  /** `sha256:<key id>` for keys; the certificate identity for keyless. */
-  id: string;
-  kind: 'key' | 'keyless';
-  /** The key file, or the OIDC issuer. */
-  source: string;
-  signature: string;
-}
+import { MANIFEST_FILE, type BundleManifest, type FileEntry } from './manifest.js';
+import { describeForm, hexOf, type OpenedBundle } from './read.js';
+import type { SignaturePolicy, Signer } from './signers.js';
+import { openVerifiedBundle } from './verified.js';
 
 export interface Check {
   check: string;
   ok: boolean;
   detail: string;
-}
-
-/**
- * Checks the signatures over airlock.json before anything else is read. Throws
- * SIGNATURE_MISSING or SIGNATURE_INVALID; returns who signed.
- */
-export async function verifySignatures(bundle: OpenedBundle, policy: SignaturePolicy): Promise<Signer[]> {
-  if (bundle.signatures.length === 0) {
-    if (policy.allowUnsigned) return [];
-    throw new AirlockError('SIGNATURE_MISSING', `${bundle.reader.name} is not signed (no ${MANIFEST_FILE}.sigstore.json)`, {
-      hint: 'get a signed bundle from the packer; only if you accept an unsigned one, say --allow-unsigned',
-    });
-  }
-  if (policy.keys.length === 0 && policy.keyless === undefined) {
-    throw new AirlockError('USAGE', 'no key to verify the signature with', {
-      hint: 'give the packer\'s public key with --key PUB (or --allow-unsigned to skip the signature check)',
-    });
-  }
-  const signers: Signer[] = [];
-  if (policy.keys.length > 0) {
-    const result = verifyPayload(bundle.manifestBytes, bundle.signatures, { keys: policy.keys, requireAll: true });
-    for (const s of result.signers) signers.push({ id: s.fingerprint, kind: 'key', source: s.source, signature: s.signature });
-  }
-  if (policy.keyless !== undefined) {
-    const errors: string[] = [];
-    let found = false;
-    for (const file of bundle.signatures) {
-      try {
-        const r = await verifyKeyless(bundle.manifestBytes, file, {
-          trustedRootPath: policy.keyless.trustedRootPath,
-          certificateIdentity: policy.keyless.certificateIdentity,
-          certificateIssuer: policy.keyless.certificateIssuer,
-        });
-        signers.push({ id: r.identity, kind: 'keyless', source: r.issuer, signature: r.signature });
-        found = true;
-        break;
-      } catch (err) {
-        errors.push(`${file.name}: ${(err as Error).message}`);
-      }
-    }
-    if (!found) {
-      throw new AirlockError('SIGNATURE_INVALID', `no signature in ${bundle.reader.name} is by ${policy.keyless.certificateIdentity} (${policy.keyless.certificateIssuer}): ${errors.join('; ')}`, {
-        hint: 'check --certificate-identity and --certificate-oidc-issuer (matched exactly) and --trusted-root',
-      });
-    }
-  }
-  return signers;
 }
 
 export interface ContentReport {
@@ -194,4 +126,42 @@ export async function verifyContents(bundle: OpenedBundle, onProgress?: (bytes: 
   ];
   if (problems.length > 0) throw integrityError(reader.name, problems);
   return { checks, files, bytes, indexRebuilt };
+}
+
+export interface VerifyReport {
+  bundle: string;
+  /** `tar`, `zip`, `tar, 3 parts`… */
+  form: string;
+  created: string;
+  signers: Signer[];
+  checks: Check[];
+  artifacts: BundleManifest['artifacts'];
+  files: number;
+  bytes: number;
+}
+
+/**
+ * `airlock verify`: the signature first, then every byte of the bundle hashed once
+ * against the signed manifest. Throws on the first class of failure (signature,
+ * then integrity, listing every problem of that class).
+ */
+export async function verify(input: string | readonly string[], policy: SignaturePolicy, options: { onProgress?: (bytes: number, total: number) => void } = {}): Promise<VerifyReport> {
+  const verified = await openVerifiedBundle(input, policy);
+  try {
+    const contents = await verifyContents(verified.bundle, options.onProgress);
+    const signers = [...verified.signers];
+    const m = verified.bundle.manifest;
+    return {
+      bundle: verified.name,
+      form: describeForm(verified.bundle),
+      created: m.created,
+      signers,
+      checks: [{ check: 'signature', ok: true, detail: signers.length > 0 ? `${signers.length} signer(s)` : 'unsigned, allowed by --allow-unsigned' }, ...contents.checks],
+      artifacts: m.artifacts,
+      files: contents.files,
+      bytes: contents.bytes,
+    };
+  } finally {
+    await verified.close();
+  }
 }

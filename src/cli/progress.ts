@@ -1,3 +1,4 @@
+import type { PackEvent } from '../bundle/pack.js';
 import { formatBytes } from './options.js';
 import type { Io } from './run.js';
 
@@ -28,4 +29,25 @@ export class Progress {
     if (this.shown) process.stderr.write('\r\x1b[K');
     this.shown = false;
   }
+}
+
+/** Progress from pack's events: bytes pulled of the bytes known so far, then bytes written. */
+export function packProgress(progress: Progress, total: number): (e: PackEvent) => void {
+  const sizes = new Map<string, number>();
+  const done = new Map<string, number>();
+  const items = { done: 0, total };
+  return (e) => {
+    if (e.type === 'artifact') items.done++;
+    else if (e.type === 'write') progress.update('writing', e.written, e.total);
+    else {
+      const c = e.event;
+      if (c.type === 'blob-start') sizes.set(c.digest, c.size);
+      if (c.type === 'blob-progress') done.set(c.digest, c.bytes);
+      if (c.type === 'blob-done' || c.type === 'blob-skipped') done.set(c.digest, c.size);
+      let all = 0;
+      let got = 0;
+      for (const [d, s] of sizes) (all += s), (got += done.get(d) ?? 0);
+      progress.update('pulling', got, all, items);
+    }
+  };
 }

@@ -1,4 +1,5 @@
 import { openSignedBundle } from '../bundle/read.js';
+import { AirlockError } from '../errors.js';
 import { parseImageRef, repositoryName } from '../ref/image.js';
 import { CROSS_CHECK_NOTE, listChartImages, type ChartImages, type ImageFinding } from '../chart/images.js';
 import { bundleInventory, readBundleCharts, type ImageInventory } from './sources.js';
@@ -82,4 +83,17 @@ export function describeMissing(check: ChartCheck): string[] {
         .join('; ');
       return `chart ${check.chart.name} ${check.chart.version}: ${what} (${where}) is not in the bundle${notes ? ` (${notes})` : ''}`;
     });
+}
+
+/** What `pack --check-chart-images` found, and whether `--strict` makes it a failure. */
+export interface PackedChartCheck {
+  report: BundleCheck;
+  failed: boolean;
+}
+
+/** The error --strict turns missing chart images into; the bundle is written either way. */
+export function strictFailure(report: BundleCheck): AirlockError {
+  return new AirlockError('USAGE', `the charts name ${report.missing} image(s) the bundle does not carry (--strict); the bundle was written`, {
+    hint: 'add them with --image (or --images FILE) and pack again, or drop --strict if the chart does not use them',
+  });
 }

@@ -1,13 +1,8 @@
 import type { CAC } from 'cac';
-import { summarize } from '../../bundle/inspect.js';
-import { openSignedBundle } from '../../bundle/read.js';
+import { inspect } from '../../bundle/inspect.js';
 import { bundleInput, formatBytes } from '../options.js';
 import { processIo, runAction } from '../run.js';
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
-}
+import { table } from '../table.js';
 
 export function register(cli: CAC): void {
   cli
@@ -16,9 +11,8 @@ export function register(cli: CAC): void {
     .example('  airlock inspect bundle.tar')
     .action((args: string[], flags: { json?: boolean }) =>
       runAction(async () => {
-        const bundle = await openSignedBundle(bundleInput(args));
-        try {
-          const s = summarize(bundle);
+        {
+          const s = await inspect(bundleInput(args));
           if (flags.json) {
             processIo.out(JSON.stringify({ ok: true, ...s }));
             return;
@@ -38,8 +32,6 @@ export function register(cli: CAC): void {
           if (s.root !== '') processIo.out(`note:     the layout is nested under ${s.root}`);
           if (s.junk.length > 0) processIo.out(`note:     ${s.junk.length} junk file(s) ignored (${s.junk.slice(0, 3).join(', ')}${s.junk.length > 3 ? ', …' : ''})`);
           if (s.missingIndex) processIo.out('note:     index.json is missing; verify and unpack rebuild it from the signed manifest');
-        } finally {
-          await bundle.close();
         }
       }, flags.json === true),
     );

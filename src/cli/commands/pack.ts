@@ -1,74 +1,24 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import type { CAC } from 'cac';
 import { parseSize } from '../../archive/index.js';
 import { defaultMtime } from '../../archive/tar-writer.js';
-import { pack } from '../../bundle/pack.js';
-import { loadSpec, parseImageList, validateSpec, type PackSpec } from '../../bundle/spec.js';
+import { gatherSpec } from '../../bundle/spec.js';
 import { AirlockError } from '../../errors.js';
-import { createUrlFetcher } from '../../registry/index.js';
-import { RegistryPool } from '../../registry/index.js';
+import { createUrlFetcher, RegistryPool } from '../../registry/index.js';
 import { PASSPHRASE_ENV } from '../../sign/index.js';
-import { formatBytes, list, positiveInt } from '../options.js';
-import { Progress } from '../progress.js';
-import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
-import { loadSigningKey } from '../passphrase.js';
-import { processIo, runAction } from '../run.js';
+import { packChecked } from '../../workflows/pack.js';
+import { strictFailure } from '../../workflows/check.js';
+import { printChartCheck } from '../chart-report.js';
 import { ExitCode } from '../exit.js';
-import { checkPackedCharts, printChartCheck, strictFailure } from './images.js';
+import { formatBytes, list, positiveInt } from '../options.js';
+import { loadSigningKey } from '../passphrase.js';
+import { packProgress, Progress } from '../progress.js';
+import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
+import { processIo, runAction } from '../run.js';
 
 interface PackFlags extends RegistryFlags {
-  spec?: string;
-  image?: unknown;
-  images?: unknown;
-  chart?: unknown;
-  chartVersion?: unknown;
-  platform?: unknown;
-  key?: string;
-  /** cac sets this false for --no-sign. */
-  sign?: boolean;
-  out?: string;
-  splitSize?: string;
-  cache?: string;
-  concurrency?: string;
-  json?: boolean;
-  checkChartImages?: boolean;
-  strict?: boolean;
-}
-
-/** The spec file plus the flags, as one validated spec; image lists read relative to where they are named. */
-async function gatherSpec(flags: PackFlags): Promise<PackSpec> {
-  const base = flags.spec !== undefined ? await loadSpec(flags.spec) : validateSpec({}, 'flags');
-  const images = [...base.images, ...list(flags.image)];
-  const lists = [
-    ...base.imageLists.map((f) => (flags.spec !== undefined ? resolve(dirname(flags.spec), f) : f)),
-    ...list(flags.images),
-  ];
-  for (const file of lists) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (cause) {
-      throw new AirlockError('USAGE', `cannot read image list ${file}`, { cause, hint: 'check the --images path' });
-    }
-    images.push(...parseImageList(text));
-  }
-  const charts = list(flags.chart);
-  const versions = list(flags.chartVersion);
-  if (versions.length > 0 && versions.length !== charts.length) {
-    throw new AirlockError('USAGE', `${charts.length} --chart but ${versions.length} --chart-version`, {
-      hint: 'give one --chart-version after each --chart (or write the version into an oci:// reference as :VERSION)',
-    });
-  }
-  return validateSpec(
-    {
-      images,
-      imageLists: [],
-      charts: [...base.charts, ...charts.map((ref, i) => (versions[i] !== undefined ? { ref, version: versions[i] } : { ref }))],
-      platforms: [...base.platforms, ...list(flags.platform)],
-    },
-    flags.spec ?? 'flags',
-  );
+  spec?: string; image?: unknown; images?: unknown; chart?: unknown; chartVersion?: unknown; platform?: unknown;
+  key?: string; /** cac sets this false for --no-sign. */ sign?: boolean; out?: string; splitSize?: string; cache?: string;
+  concurrency?: string; json?: boolean; checkChartImages?: boolean; strict?: boolean;
 }
 
 export function register(cli: CAC): void {
@@ -97,21 +47,21 @@ export function register(cli: CAC): void {
           throw new AirlockError('USAGE', 'pack needs --key to sign the bundle', { hint: 'create one with airlock keygen --out signer, or say --no-sign for an unsigned bundle' });
         }
         if (flags.sign === false && flags.key !== undefined) throw new AirlockError('USAGE', '--key and --no-sign contradict each other');
-        const spec = await gatherSpec(flags);
+        const spec = await gatherSpec({
+          ...(flags.spec !== undefined ? { specFile: flags.spec } : {}),
+          images: list(flags.image), imageLists: list(flags.images), charts: list(flags.chart), chartVersions: list(flags.chartVersion), platforms: list(flags.platform),
+        });
         const key = flags.key !== undefined ? await loadSigningKey(flags.key) : undefined;
         const credentials = await credentialsFromFlags(flags);
         const options = { ...registryOptions(flags), ...(credentials ? { credentials } : {}) };
         const pool = new RegistryPool(options);
         const http = createUrlFetcher(options);
         const progress = new Progress(processIo);
-        const sizes = new Map<string, number>();
-        const done = new Map<string, number>();
-        const items = { done: 0, total: new Set(spec.images).size + spec.charts.length };
         const controller = new AbortController();
         const stop = () => controller.abort();
         process.once('SIGINT', stop);
         try {
-          const result = await pack(spec, {
+          const result = await packChecked(spec, {
             output: flags.out,
             ...(key ? { key } : {}),
             ...(flags.splitSize !== undefined ? { splitSize: parseSize(flags.splitSize) } : {}),
@@ -122,26 +72,12 @@ export function register(cli: CAC): void {
             // SOURCE_DATE_EPOCH makes the bundle reproducible; without it, it records now.
             epoch: process.env.SOURCE_DATE_EPOCH ? defaultMtime() : Math.floor(Date.now() / 1000),
             signal: controller.signal,
-            onEvent: (e) => {
-              if (e.type === 'copy') {
-                const c = e.event;
-                if (c.type === 'blob-start') sizes.set(c.digest, c.size);
-                if (c.type === 'blob-progress') done.set(c.digest, c.bytes);
-                if (c.type === 'blob-done' || c.type === 'blob-skipped') done.set(c.digest, c.size);
-                let total = 0;
-                let got = 0;
-                for (const [d, s] of sizes) {
-                  total += s;
-                  got += done.get(d) ?? 0;
-                }
-                progress.update('pulling', got, total, items);
-              } else if (e.type === 'artifact') items.done++;
-              else if (e.type === 'write') progress.update('writing', e.written, e.total);
-            },
+            onEvent: packProgress(progress, new Set(spec.images).size + spec.charts.length),
+            checkChartImages: flags.checkChartImages === true,
+            strict: flags.strict === true,
           });
           progress.done();
-          // --check-chart-images: the charts' own image lists against what was packed (src/helm/check.ts).
-          const charts = flags.checkChartImages || flags.strict ? await checkPackedCharts(result.files, flags) : undefined;
+          const charts = result.charts;
           if (flags.json) {
             processIo.out(JSON.stringify({ ok: charts?.failed !== true, files: result.files, bytes: result.bytes, signed: key !== undefined, artifacts: result.manifest.artifacts, ...(charts ? { chartImages: charts.report } : {}) }));
             return charts?.failed ? ExitCode.USAGE : undefined;

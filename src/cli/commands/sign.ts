@@ -1,11 +1,11 @@
 import type { CAC } from 'cac';
-import { cosignBundle } from '../../bundle/cosign.js';
+import { sign } from '../../bundle/sign.js';
 import { PASSPHRASE_ENV } from '../../sign/index.js';
 import { AirlockError } from '../../errors.js';
 import { bundleInput } from '../options.js';
 import { loadSigningKey } from '../passphrase.js';
 import { processIo, runAction } from '../run.js';
-import { signaturePolicy, type SignatureFlags } from './verify.js';
+import { signaturePolicy } from '../signature-flags.js';
 
 export function register(cli: CAC): void {
   cli
@@ -19,8 +19,9 @@ export function register(cli: CAC): void {
       runAction(async () => {
         if (flags.key === undefined) throw new AirlockError('USAGE', 'sign needs --key KEY', { hint: 'create one with airlock keygen --out security-team' });
         const key = await loadSigningKey(flags.key);
-        const policy = flags.require === undefined ? { keys: [] } : await signaturePolicy({ key: flags.require } satisfies SignatureFlags);
-        const result = await cosignBundle(bundleInput(args), key, policy, flags.out);
+        // Without --require the co-signer vouches for the bytes only, not for who signed first.
+        const policy = flags.require === undefined ? { keys: [], anySigner: true, allowUnsigned: true } : await signaturePolicy({ key: flags.require });
+        const result = await sign(bundleInput(args), key, policy, flags.out);
         if (flags.json) processIo.out(JSON.stringify({ ok: true, ...result }));
         else if (!result.added) processIo.out(`already signed by this key (${result.signature}); nothing changed`);
         else processIo.out(`added ${result.signature}; wrote ${result.files.join(', ')}`);

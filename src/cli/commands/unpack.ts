@@ -3,7 +3,7 @@ import { unpack } from '../../bundle/unpack.js';
 import { AirlockError } from '../../errors.js';
 import { bundleInput, formatBytes } from '../options.js';
 import { processIo, runAction } from '../run.js';
-import { signaturePolicy, withSignatureOptions, type SignatureFlags } from './verify.js';
+import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
 
 export function register(cli: CAC): void {
   withSignatureOptions(cli.command('unpack <...bundle>', 'Verify a bundle, then extract it safely into a new folder (an OCI layout)'))
@@ -13,8 +13,7 @@ export function register(cli: CAC): void {
     .action((args: string[], flags: SignatureFlags & { out?: string; json?: boolean }) =>
       runAction(async () => {
         if (flags.out === undefined) throw new AirlockError('USAGE', 'unpack needs -o DIR', { hint: 'e.g. airlock unpack bundle.tar -o ./layout --key vendor.pub' });
-        const policy = await signaturePolicy(flags);
-        const result = await unpack(bundleInput(args), flags.out, policy);
+        const result = await unpack(bundleInput(args), flags.out, await signaturePolicy(flags));
         if (flags.json) {
           processIo.out(JSON.stringify({ ok: true, ...result }));
           return;
