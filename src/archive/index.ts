@@ -7,5 +7,5 @@ export { openBundle } from './open.js';
 export { openFileSource, openPartsSource, type ByteSource } from './source.js';
 export { findParts, orderParts } from './parts.js';
 export { indexTar } from './tar-index.js';
-export { analyzeEntries, isJunk, type LayoutReport, type LayoutProblem, type LayoutProblemCode } from './layout.js';
+export { analyzeEntries, isJunk, type ArchiveLayout } from './layout.js';
 export { extractSafely, EXTRACT_DEFAULTS, type ExtractOptions, type ExtractResult } from './extract.js';

@@ -1,16 +1,10 @@
 import { AirlockError } from '../errors.js';
 import { describeType, quoteName } from './safe-path.js';
+import type { LayoutProblem } from '../oci/layout-problem.js';
 import type { ArchiveEntry } from './types.js';
 
-export type LayoutProblemCode = 'UNEXPECTED' | 'OUTSIDE_ROOT' | 'BAD_BLOB_NAME' | 'NOT_A_FILE' | 'DUPLICATE' | 'MISSING_FILE';
-
-export interface LayoutProblem {
-  code: LayoutProblemCode;
-  path: string;
-  message: string;
-}
-
-export interface LayoutReport {
+/** Where an OCI layout sits among an archive's entries, and what is out of place. */
+export interface ArchiveLayout {
   /** Where the layout sits in the archive: '' or 'outer/inner/' (always ending in '/'). */
   root: string;
   /** Entries ignored as operating-system litter or directories, in archive order. */
@@ -51,7 +45,7 @@ function baseOf(path: string): string {
  * `airlock.json` or `index.json` is. Litter is listed, never fatal; everything
  * else out of place is reported entry by entry for the caller to judge.
  */
-export function analyzeEntries(entries: readonly ArchiveEntry[], archive = 'the bundle'): LayoutReport {
+export function analyzeEntries(entries: readonly ArchiveEntry[], archive = 'the bundle'): ArchiveLayout {
   const junk: string[] = [];
   const kept: ArchiveEntry[] = [];
   for (const e of entries) {

@@ -1,8 +1,7 @@
 import type { SourceTarget } from '../content/target.js';
 import { MANIFEST_SIZE_LIMIT, readVerified } from '../content/verify.js';
-import { AirlockError } from '../errors.js';
-import { MediaType, isManifestType } from '../oci/media-types.js';
-import { parseManifest, successors } from '../oci/manifest.js';
+import { walk } from '../content/walk.js';
+import { MediaType } from '../oci/media-types.js';
 import { formatPlatform } from '../oci/platform.js';
 import type { Descriptor } from '../oci/schemas.js';
 
@@ -18,41 +17,41 @@ export interface Graph {
   size: number;
 }
 
+/** The os/arch an image's config names, or undefined for an artifact's config. */
+async function configPlatform(source: SourceTarget, config: Descriptor, where: string): Promise<string | undefined> {
+  if (!IMAGE_CONFIG_TYPES.includes(config.mediaType) || config.size > MANIFEST_SIZE_LIMIT) return undefined;
+  const doc = JSON.parse((await readVerified(await source.fetch(config), config, `config ${config.digest} of ${where}`)).toString('utf8')) as {
+    os?: unknown;
+    architecture?: unknown;
+    variant?: unknown;
+  };
+  if (typeof doc.os !== 'string' || typeof doc.architecture !== 'string') return undefined;
+  return formatPlatform({ os: doc.os, architecture: doc.architecture, ...(typeof doc.variant === 'string' ? { variant: doc.variant } : {}) });
+}
+
 /**
- * Walks everything a root needs, reading only manifests (and image configs, for
+ * Lists everything a root needs, reading only manifests (and image configs, for
  * their platform). Bytes are verified as they are read.
  */
 export async function walkGraph(source: SourceTarget, root: Descriptor, where: string): Promise<Graph> {
   const nodes = new Map<string, Descriptor>();
   const platforms = new Set<string>();
-  const visit = async (desc: Descriptor, parentPlatform: string | undefined): Promise<void> => {
-    if (nodes.has(desc.digest)) return;
-    nodes.set(desc.digest, desc);
-    if (!isManifestType(desc.mediaType)) return;
-    if (desc.size > MANIFEST_SIZE_LIMIT) {
-      throw new AirlockError('SIZE_LIMIT', `manifest ${desc.digest} of ${where} is ${desc.size} bytes, over the ${MANIFEST_SIZE_LIMIT}-byte limit`);
-    }
-    const bytes = await readVerified(await source.fetch(desc), desc, `manifest ${desc.digest} of ${where}`);
-    const parsed = parseManifest(bytes, desc.mediaType, `${where} (${desc.digest})`);
-    if (parsed.kind === 'index') {
-      for (const child of parsed.index.manifests) {
-        await visit(child, child.platform ? formatPlatform(child.platform) : undefined);
-      }
-      return;
-    }
-    for (const child of successors(parsed)) await visit(child, undefined);
-    const config = parsed.manifest.config;
-    if (parentPlatform !== undefined) platforms.add(parentPlatform);
-    else if (IMAGE_CONFIG_TYPES.includes(config.mediaType) && config.size <= MANIFEST_SIZE_LIMIT) {
-      const doc = JSON.parse(
-        (await readVerified(await source.fetch(config), config, `config ${config.digest} of ${where}`)).toString('utf8'),
-      ) as { os?: unknown; architecture?: unknown; variant?: unknown };
-      if (typeof doc.os === 'string' && typeof doc.architecture === 'string') {
-        platforms.add(formatPlatform({ os: doc.os, architecture: doc.architecture, ...(typeof doc.variant === 'string' ? { variant: doc.variant } : {}) }));
-      }
-    }
-  };
-  await visit(root, undefined);
+  await walk<void>(
+    source,
+    root,
+    {
+      manifest: async (desc, visit) => {
+        nodes.set(desc.digest, desc);
+        const { parsed } = await visit.expand();
+        if (parsed.kind !== 'manifest') return;
+        // An index names its children's platforms; a lone image only its config does.
+        const platform = desc.platform ? formatPlatform(desc.platform) : await configPlatform(source, parsed.manifest.config, where);
+        if (platform !== undefined) platforms.add(platform);
+      },
+      blob: async (desc) => void nodes.set(desc.digest, desc),
+    },
+    { where },
+  );
   let size = 0;
   for (const node of nodes.values()) size += node.size;
   return { nodes, platforms: [...platforms].sort(), size };

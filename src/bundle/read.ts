@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { analyzeEntries, isJunk, openBundle, type ArchiveEntry, type BundleReader, type LayoutReport } from '../archive/index.js';
+import { analyzeEntries, isJunk, openBundle, type ArchiveEntry, type BundleReader, type ArchiveLayout } from '../archive/index.js';
 import { digestHex, sha256Digest } from '../content/digest.js';
 import type { SourceTarget } from '../content/target.js';
 import { readCapped } from '../content/verify.js';
@@ -16,7 +16,7 @@ const MANIFEST_LIMIT = 256 * 1024 * 1024;
 export interface OpenedBundle {
   reader: BundleReader;
   entries: ArchiveEntry[];
-  layout: LayoutReport;
+  layout: ArchiveLayout;
   /** Operating-system litter that is ignored (`__MACOSX/…`, `._*`, `.DS_Store`): files only, for reports. */
   junk: string[];
   manifestBytes: Buffer;

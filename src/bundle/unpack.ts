@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { extractSafely } from '../archive/index.js';
+import { validateLayout } from '../layout/index.js';
+import { isSignatureEntry } from '../sign/index.js';
+import { MANIFEST_FILE } from './manifest.js';
 import { AirlockError } from '../errors.js';
 import { bundleIndexBytes } from './index-json.js';
 import { openSignedBundle } from './read.js';
@@ -25,6 +28,20 @@ async function usable(dir: string): Promise<boolean> {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT';
   }
+}
+
+/**
+ * Every manifest reachable from index.json, and everything it names, is in the folder:
+ * the bytes were hashed already, this checks that the signed set is a whole graph, so
+ * that push (or skopeo) reading the folder never finds a hole halfway.
+ */
+async function checkGraph(staging: string, dir: string): Promise<void> {
+  const report = await validateLayout(staging, { checkDigests: false, allowedRootFiles: [MANIFEST_FILE], allowRootFile: isSignatureEntry });
+  if (report.ok) return;
+  const shown = report.problems.slice(0, 10).map((p) => `  - ${p.path}: ${p.message}`).join('\n');
+  throw new AirlockError('LAYOUT_INVALID', `the bundle for ${dir} is not a complete OCI layout (${report.problems.length} problem(s)):\n${shown}`, {
+    hint: 'the packer signed an incomplete graph; ask for a bundle made by airlock pack',
+  });
 }
 
 /**
@@ -76,6 +93,7 @@ export async function unpackBundle(verified: VerifiedBundle, dir: string): Promi
     } finally {
       await extracted.close();
     }
+    await checkGraph(staging, dir);
     if (!(await usable(dest))) throw new AirlockError('FILE_EXISTS', `${dir} was filled by something else meanwhile`, { hint: 'give a new folder' });
     await rmdir(dest).catch(() => undefined);
     await rename(staging, dest);

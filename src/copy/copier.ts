@@ -4,9 +4,9 @@ import { AirlockError, messageOf } from '../errors.js';
 import { sha256Digest, shortDigest } from '../content/digest.js';
 import { limiter } from '../content/limit.js';
 import type { DestinationTarget, SourceTarget } from '../content/target.js';
-import { MANIFEST_SIZE_LIMIT, readVerified, verified } from '../content/verify.js';
-import { isIndexType, isManifestType } from '../oci/media-types.js';
-import { parseManifest, successors, type ParsedManifest } from '../oci/manifest.js';
+import { readVerified, verified } from '../content/verify.js';
+import { walk, type ManifestVisit } from '../content/walk.js';
+import { isIndexType } from '../oci/media-types.js';
 import { formatPlatform } from '../oci/platform.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { availablePlatforms, keptEntries, rebuildIndex } from './filter.js';
@@ -104,7 +104,7 @@ class Run {
     userSignal?.addEventListener('abort', onUserAbort);
     try {
       const sourceRoot = await this.leaf(`resolving ${this.label}`, () => this.source.resolve(this.reference));
-      const present = await this.manifest(sourceRoot, true);
+      const present = await this.copyRoot(sourceRoot);
       // Only a nested index can come back empty; the root throws instead.
       const root = present ?? sourceRoot;
       for (const tag of tags) {
@@ -227,7 +227,7 @@ class Run {
     if (mine) add(this.session.totals);
   }
 
-  private blob(desc: Descriptor, kind: string): Promise<Done> {
+  private blob(desc: Descriptor, kind: 'config' | 'layer'): Promise<Done> {
     const destination = this.session.destination;
     const what = `copying ${kind} ${desc.digest} of ${this.label}`;
     return this.once(`b:${desc.digest}`, () =>
@@ -271,12 +271,8 @@ class Run {
     );
   }
 
-  private async fetchManifest(desc: Descriptor, what: string): Promise<Buffer> {
-    if (desc.size > MANIFEST_SIZE_LIMIT) {
-      throw new AirlockError('SIZE_LIMIT', `${what}: the descriptor says ${desc.size} bytes, more than the ${MANIFEST_SIZE_LIMIT}-byte manifest limit`, {
-        hint: 'this is not a manifest airlock can handle; check the reference',
-      });
-    }
+  /** Reads a manifest in a slot, cut by the run's abort; the walk checks the size limit first. */
+  private fetchManifest(desc: Descriptor, what: string): Promise<Buffer> {
     return this.leaf(what, async () => {
       const raw = await this.source.fetch(desc);
       if (this.controller.signal.aborted) raw.destroy();
@@ -293,15 +289,26 @@ class Run {
     });
   }
 
-  /** Copies a manifest and its subtree, children first. Returns what is present at the destination. */
-  private async manifest(desc: Descriptor, isRoot: boolean): Promise<Descriptor | null> {
-    // An empty list (no --platform given) means no filter, not "no platform at all".
-    const filtering = (this.session.options.platforms?.length ?? 0) > 0 && isIndexType(desc.mediaType);
-    const done = await this.once(`m:${desc.digest}`, () => (filtering ? this.filteredIndex(desc, isRoot) : this.wholeManifest(desc)));
+  /** Copies a manifest and its subtree, children first, through the one graph walk. Returns what is present at the destination. */
+  private async copyRoot(root: Descriptor): Promise<Descriptor | null> {
+    const done = await walk<Done>(
+      this.source,
+      root,
+      {
+        manifest: (desc, visit) => {
+          // An empty list (no --platform given) means no filter, not "no platform at all".
+          const filtering = (this.session.options.platforms?.length ?? 0) > 0 && isIndexType(desc.mediaType);
+          const isRoot = desc.digest === root.digest && visit.from === this.label;
+          return this.once(`m:${desc.digest}`, () => (filtering ? this.filteredIndex(desc, visit, isRoot) : this.wholeManifest(desc, visit)));
+        },
+        blob: (desc, visit) => this.blob(desc, visit.role),
+      },
+      { where: this.label, fetch: (desc) => this.fetchManifest(desc, `copying ${isIndexType(desc.mediaType) ? 'index' : 'manifest'} ${desc.digest} of ${this.label}`) },
+    );
     return done.desc;
   }
 
-  private async wholeManifest(desc: Descriptor): Promise<Done> {
+  private async wholeManifest(desc: Descriptor, visit: ManifestVisit<Done>): Promise<Done> {
     const destination = this.session.destination;
     const kind = isIndexType(desc.mediaType) ? 'index' : 'manifest';
     const what = `copying ${kind} ${desc.digest} of ${this.label}`;
@@ -310,45 +317,30 @@ class Run {
       this.emit('manifest-skipped', desc);
       return { desc, outcome: 'skipped', bytes: 0 };
     }
-    const bytes = await this.fetchManifest(desc, what);
-    const parsed = this.parse(bytes, desc, what);
-    await this.children(parsed);
+    const { bytes } = await this.within(what, () => visit.expand());
     await this.pushManifest(desc, bytes, what);
     return { desc, outcome: 'pushed', bytes: bytes.length };
   }
 
-  private parse(bytes: Buffer, desc: Descriptor, what: string): ParsedManifest {
+  /** Runs a step of the walk, naming `what` in its errors (errors already named pass through). */
+  private async within<T>(what: string, step: () => Promise<T>): Promise<T> {
     try {
-      return parseManifest(bytes, desc.mediaType, desc.digest);
+      return await step();
     } catch (err) {
       throw this.asAirlockError(err, what);
     }
   }
 
-  private async children(parsed: ParsedManifest): Promise<void> {
-    if (parsed.kind === 'index') {
-      await Promise.all(parsed.index.manifests.map((child) => this.manifest(child, false)));
-      return;
-    }
-    await Promise.all(
-      successors(parsed).map((child, i) =>
-        // An artifact may list a manifest as a layer; it still needs its own subtree.
-        isManifestType(child.mediaType) ? this.manifest(child, false) : this.blob(child, i === 0 ? 'config' : 'layer'),
-      ),
-    );
-  }
-
   /** An index under a platform filter: kept whole when nothing is dropped, else rebuilt. */
-  private async filteredIndex(desc: Descriptor, isRoot: boolean): Promise<Done> {
+  private async filteredIndex(desc: Descriptor, visit: ManifestVisit<Done>, isRoot: boolean): Promise<Done> {
     const wanted = this.session.options.platforms ?? [];
     const what = `copying index ${desc.digest} of ${this.label}`;
-    const bytes = await this.fetchManifest(desc, what);
-    const parsed = this.parse(bytes, desc, what);
+    const { bytes, parsed } = await this.within(what, () => visit.read());
     if (parsed.kind !== 'index') throw this.asAirlockError(new AirlockError('MANIFEST_INVALID', `manifest ${desc.digest} is declared an index but is not one`), what);
     const entries = parsed.index.manifests;
 
     // Nested indexes must be filtered first: their new digests go into this one.
-    const nested = await Promise.all(entries.map((e) => (isIndexType(e.mediaType) ? this.manifest(e, false) : Promise.resolve(undefined))));
+    const nested = await Promise.all(entries.map((e) => (isIndexType(e.mediaType) ? visit.visit(e).then((d) => d.desc) : Promise.resolve(undefined))));
     const kept = keptEntries(entries, wanted, (i) => (nested[i] === undefined ? undefined : nested[i] !== null));
     if (kept.length === 0) {
       if (!isRoot) return { desc: null, outcome: 'skipped', bytes: 0 };
@@ -377,7 +369,7 @@ class Run {
       this.emit('manifest-skipped', target);
       return { desc: target, outcome: 'skipped', bytes: 0 };
     }
-    await Promise.all(kept.filter((i) => nested[i] === undefined).map((i) => this.manifest(entries[i] as Descriptor, false)));
+    await Promise.all(kept.filter((i) => nested[i] === undefined).map((i) => visit.visit(entries[i] as Descriptor)));
     await this.pushManifest(target, out, what);
     return { desc: target, outcome: 'pushed', bytes: out.length };
   }

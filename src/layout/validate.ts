@@ -4,33 +4,12 @@ import { join } from 'node:path';
 import { messageOf } from '../errors.js';
 import { hashStream } from '../content/digest.js';
 import { limiter } from '../content/limit.js';
-import { MANIFEST_SIZE_LIMIT } from '../content/verify.js';
-import { isIndexType, isManifestType } from '../oci/media-types.js';
-import { parseManifest, successors } from '../oci/manifest.js';
+import type { SourceTarget } from '../content/target.js';
+import { walk, type Visitor } from '../content/walk.js';
+import type { LayoutProblem, LayoutProblemCode } from '../oci/layout-problem.js';
 import { LayoutFileSchema, type Descriptor, type Index } from '../oci/schemas.js';
 import { parseIndexText, refName } from './index-json.js';
 import { BLOBS_DIR, INDEX_FILE, LAYOUT_FILE, SHA256_DIR, isTempName } from './paths.js';
-
-export type LayoutProblemCode =
-  | 'LAYOUT_MISSING'
-  | 'LAYOUT_FILE_MISSING'
-  | 'LAYOUT_FILE_INVALID'
-  | 'INDEX_MISSING'
-  | 'INDEX_INVALID'
-  | 'BLOB_MISSING'
-  | 'BLOB_SIZE_MISMATCH'
-  | 'BLOB_DIGEST_MISMATCH'
-  | 'MANIFEST_INVALID'
-  | 'UNEXPECTED_FILE'
-  | 'TEMP_FILE'
-  | 'IO_ERROR';
-
-export interface LayoutProblem {
-  code: LayoutProblemCode;
-  /** Relative to the layout root, `/`-separated: `blobs/sha256/ab12…`, `index.json`. */
-  path: string;
-  message: string;
-}
 
 export interface ValidateLayoutOptions {
   /** Hash every blob and compare with its file name (default true). Sizes are always checked. */
@@ -39,6 +18,8 @@ export interface ValidateLayoutOptions {
   concurrency?: number;
   /** Extra names allowed at the root next to the layout (e.g. a bundle's `airlock.json`). */
   allowedRootFiles?: readonly string[];
+  /** The same as a test, for names that follow a pattern (a bundle's signature files). */
+  allowRootFile?: (name: string) => boolean;
 }
 
 export interface LayoutReport {
@@ -71,7 +52,7 @@ export async function validateLayout(dir: string, options: ValidateLayoutOptions
     return done();
   }
 
-  const rootNames = await scanRoot(dir, options.allowedRootFiles ?? [], report);
+  const rootNames = await scanRoot(dir, (name) => (options.allowedRootFiles ?? []).includes(name) || options.allowRootFile?.(name) === true, report);
   await checkLayoutFile(dir, rootNames, report);
   const index = await checkIndexFile(dir, report);
   const blobs = await scanBlobs(dir, report);
@@ -82,7 +63,7 @@ export async function validateLayout(dir: string, options: ValidateLayoutOptions
 
 type Report = (code: LayoutProblemCode, path: string, message: string) => void;
 
-async function scanRoot(dir: string, allowed: readonly string[], report: Report): Promise<string[]> {
+async function scanRoot(dir: string, allowed: (name: string) => boolean, report: Report): Promise<string[]> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -100,7 +81,7 @@ async function scanRoot(dir: string, allowed: readonly string[], report: Report)
       if (!entry.isDirectory()) report('UNEXPECTED_FILE', name, `${BLOBS_DIR} is not a folder`);
     } else if (isTempName(name)) {
       report('TEMP_FILE', name, `${name} is a temp file left by an interrupted write; delete it`);
-    } else if (!allowed.includes(name)) {
+    } else if (!allowed(name)) {
       report('UNEXPECTED_FILE', name, `${name} is not part of an OCI image layout${junkNote(name)}`);
     }
   }
@@ -202,51 +183,39 @@ async function hashBlobs(dir: string, blobs: Map<string, number>, concurrency: n
   );
 }
 
-/** Follows index.json to every reachable manifest and checks that each child is present. */
+/** Follows index.json through the one graph walk to every reachable manifest and checks that each child is present. */
 async function walkIndex(dir: string, index: Index, blobs: Map<string, number>, report: Report): Promise<void> {
-  const visited = new Set<string>();
+  const blobPath = (desc: Descriptor): string => `${BLOB_DIR}/${desc.digest.slice('sha256:'.length)}`;
+  // Raw bytes, not verified ones: a digest mismatch is reported by hashBlobs, not as an unreadable manifest.
+  const folder: SourceTarget = { name: dir, fetch: async (desc) => createReadStream(join(dir, blobPath(desc))), resolve: () => Promise.reject(new Error('unused')) };
+  const fetch = (desc: Descriptor): Promise<Buffer> => readFile(join(dir, blobPath(desc)));
 
   const present = (desc: Descriptor, referrer: string): boolean => {
-    const hex = desc.digest.slice('sha256:'.length);
-    const path = `${BLOB_DIR}/${hex}`;
-    const size = blobs.get(hex);
+    const size = blobs.get(desc.digest.slice('sha256:'.length));
     if (size === undefined) {
-      report('BLOB_MISSING', path, `${referrer} points to ${desc.digest}, which is missing`);
+      report('BLOB_MISSING', blobPath(desc), `${referrer} points to ${desc.digest}, which is missing`);
       return false;
     }
     if (size !== desc.size) {
-      report('BLOB_SIZE_MISMATCH', path, `${path} is ${size} bytes but ${referrer} says ${desc.size}`);
+      report('BLOB_SIZE_MISMATCH', blobPath(desc), `${blobPath(desc)} is ${size} bytes but ${referrer} says ${desc.size}`);
       return false;
     }
     return true;
   };
 
-  const visit = async (desc: Descriptor, referrer: string, isIndexChild: boolean): Promise<void> => {
-    if (!present(desc, referrer)) return;
-    if (!isIndexChild && !isManifestType(desc.mediaType)) return;
-    if (visited.has(desc.digest)) return;
-    visited.add(desc.digest);
-    const path = `${BLOB_DIR}/${desc.digest.slice('sha256:'.length)}`;
-    if (desc.size > MANIFEST_SIZE_LIMIT) {
-      report('MANIFEST_INVALID', path, `manifest ${path} (from ${referrer}) is larger than ${MANIFEST_SIZE_LIMIT} bytes`);
-      return;
-    }
-    let children: Descriptor[];
-    let childrenAreManifests: boolean;
-    try {
-      const parsed = parseManifest(await readFile(join(dir, path)), desc.mediaType, path);
-      children = successors(parsed);
-      childrenAreManifests = parsed.kind === 'index';
-    } catch (err) {
-      report('MANIFEST_INVALID', path, `${messageOf(err)} (from ${referrer})`);
-      return;
-    }
-    const kind = isIndexType(desc.mediaType) ? 'index' : 'manifest';
-    for (const child of children) await visit(child, `${kind} ${desc.digest}`, childrenAreManifests);
+  const visitor: Visitor<void> = {
+    manifest: async (desc, visit) => {
+      if (!present(desc, visit.from)) return;
+      try {
+        await visit.expand();
+      } catch (err) {
+        report('MANIFEST_INVALID', blobPath(desc), `${messageOf(err)} (from ${visit.from})`);
+      }
+    },
+    blob: async (desc, visit) => void present(desc, visit.from),
   };
-
   for (const [i, entry] of index.manifests.entries()) {
     const name = refName(entry);
-    await visit(entry, `${INDEX_FILE} manifests[${i}]${name === undefined ? '' : ` ("${name}")`}`, true);
+    await walk(folder, entry, visitor, { where: `${INDEX_FILE} manifests[${i}]${name === undefined ? '' : ` ("${name}")`}`, fetch });
   }
 }
