@@ -8,6 +8,7 @@ import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { sha256Digest } from '../src/content/digest.js';
+import { digestFromHex } from '../src/oci/digest.js';
 import { verified } from '../src/content/verify.js';
 import { copy } from '../src/copy/index.js';
 import { openLayout, type LayoutTarget } from '../src/layout/index.js';
@@ -137,7 +138,7 @@ async function writeLayer(layout: LayoutTarget, layer: LayerDef): Promise<Descri
   } finally {
     await handle.close();
   }
-  const digest = `sha256:${hash.digest('hex')}`;
+  const digest = digestFromHex(hash.digest('hex'));
   await rename(temp, layout.blobPath(digest));
   return { mediaType: MediaType.OciLayerGzip, digest, size: layer.size };
 }

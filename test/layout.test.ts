@@ -5,7 +5,9 @@ import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readVerified } from '../src/content/verify.js';
 import { openLayout, validateLayout, REF_NAME, type LayoutTarget } from '../src/layout/index.js';
+import { digestFromHex, type Digest } from '../src/oci/digest.js';
 import { MediaType } from '../src/oci/media-types.js';
+import type { Descriptor } from '../src/oci/schemas.js';
 import { rawManifest, skopeoCopy } from './harness/skopeo.js';
 import { allManifests, makeBlob, makeChart, makeImage, makeMultiArch, descriptorOf, writeToTarget } from './helpers/images.js';
 
@@ -23,7 +25,7 @@ async function newLayout(): Promise<LayoutTarget> {
   return openLayout(join(await tempDir(), 'layout'), { create: true });
 }
 
-async function fetchBytes(layout: LayoutTarget, desc: { digest: string; size: number; mediaType: string }): Promise<Buffer> {
+async function fetchBytes(layout: LayoutTarget, desc: Descriptor): Promise<Buffer> {
   return readVerified(await layout.fetch(desc), desc, desc.digest);
 }
 
@@ -85,7 +87,7 @@ describe('LayoutTarget', () => {
     expect((err as Error).message).toContain(layout.dir);
     expect((err as Error).message).toContain('docker.io/library/x:1');
     await expect(layout.resolve(`sha256:${'0'.repeat(64)}`)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(layout.fetch({ mediaType: 'x', digest: `sha256:${'0'.repeat(64)}`, size: 1 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(layout.fetch({ mediaType: 'x', digest: digestFromHex('0'.repeat(64)), size: 1 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('replaces a tag, keeps unnamed entries, and serializes concurrent tag() calls', async () => {
@@ -114,7 +116,7 @@ describe('LayoutTarget', () => {
     expect(entries.filter((e) => e.annotations?.[REF_NAME]?.startsWith('docker.io/library/app:1')).length).toBe(26);
     // Nothing left over from the atomic rewrites.
     expect((await readdir(layout.dir)).sort()).toEqual(['blobs', 'index.json', 'oci-layout']);
-    await expect(layout.tag({ mediaType: MediaType.OciManifest, digest: `sha256:${'1'.repeat(64)}`, size: 5 }, 'x')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(layout.tag({ mediaType: MediaType.OciManifest, digest: digestFromHex('1'.repeat(64)), size: 5 }, 'x')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('commits a blob only after its stream ends cleanly, and leaves no temp file on error', async () => {
@@ -143,7 +145,7 @@ describe('LayoutTarget', () => {
 
   it('refuses digests that would escape the blobs folder', async () => {
     const layout = await newLayout();
-    const bad = { mediaType: MediaType.OciLayerGzip, digest: 'sha256:../../../etc/passwd', size: 1 };
+    const bad = { mediaType: MediaType.OciLayerGzip, digest: 'sha256:../../../etc/passwd' as Digest, size: 1 }; // hostile input the type system never sees
     await expect(layout.fetch(bad)).rejects.toMatchObject({ code: 'PATH_UNSAFE' });
     await expect(layout.push(bad, Readable.from([Buffer.from('x')]))).rejects.toMatchObject({ code: 'PATH_UNSAFE' });
     await expect(layout.exists(bad)).rejects.toMatchObject({ code: 'PATH_UNSAFE' });

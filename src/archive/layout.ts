@@ -1,5 +1,6 @@
 import { AirlockError } from '../errors.js';
 import { describeType, quoteName } from './safe-path.js';
+import { digestOfBlobEntry } from '../oci/digest.js';
 import type { LayoutProblem } from '../oci/layout-problem.js';
 import type { ArchiveEntry } from './types.js';
 
@@ -27,7 +28,6 @@ export function isJunk(entry: ArchiveEntry): boolean {
 
 // Signature entries as src/sign names them: airlock.json.sigstore.json, then .sigstore.2.json, …
 const SIGNATURE = /^airlock\.json\.sigstore(\.[1-9][0-9]*)?\.json$/;
-const BLOB = /^blobs\/sha256\/[0-9a-f]{64}$/;
 
 function dirOf(path: string): string {
   const slash = path.lastIndexOf('/');
@@ -85,7 +85,7 @@ export function analyzeEntries(entries: readonly ArchiveEntry[], archive = 'the 
       continue;
     }
     const rel = e.path.slice(root.length);
-    if (rel === 'airlock.json' || rel === 'oci-layout' || rel === 'index.json' || SIGNATURE.test(rel) || BLOB.test(rel)) continue;
+    if (rel === 'airlock.json' || rel === 'oci-layout' || rel === 'index.json' || SIGNATURE.test(rel) || digestOfBlobEntry(rel) !== undefined) continue;
     if (rel.startsWith('blobs/')) {
       problems.push({ code: 'BAD_BLOB_NAME', path: e.path, message: `${quoteName(e.path)} is not named blobs/sha256/ and 64 lowercase hex digits` });
     } else {

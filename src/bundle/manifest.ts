@@ -1,12 +1,14 @@
 import { z } from 'zod';
+import { SHA256_HEX } from '../oci/digest.js';
+import { DigestSchema } from '../oci/schemas.js';
 
 /** Names of the tar entries that come before the OCI layout. */
 export const MANIFEST_FILE = 'airlock.json';
 export const SIGNATURE_FILE = 'airlock.json.sigstore.json';
 export const BUNDLE_FORMAT = 'airlock.bundle.v1';
 
-const digest = z.string().regex(/^sha256:[a-f0-9]{64}$/);
-const hex = z.string().regex(/^[a-f0-9]{64}$/);
+const digest = DigestSchema;
+const hex = z.string().regex(SHA256_HEX);
 
 export const ArtifactSchema = z.object({
   kind: z.enum(['image', 'chart']),

@@ -1,5 +1,6 @@
 import { isJunk } from '../archive/index.js';
-import { hashStream } from '../content/digest.js';
+import { digestHex, hashStream } from '../content/digest.js';
+import { digestOfBlobEntry } from '../oci/digest.js';
 import { AirlockError } from '../errors.js';
 import { isSignatureEntry } from '../sign/index.js';
 import { bundleIndexBytes } from './index-json.js';
@@ -76,8 +77,8 @@ export async function verifyContents(bundle: OpenedBundle, onProgress?: (bytes: 
   for (const f of manifest.files) {
     if (expected.has(f.path)) problems.push(`airlock.json lists ${f.path} twice`);
     expected.set(f.path, f);
-    const m = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(f.path);
-    if (m && m[1] !== f.sha256) problems.push(`airlock.json lists ${f.path} with sha256 ${f.sha256}, which is not its name`);
+    const named = digestOfBlobEntry(f.path);
+    if (named !== undefined && digestHex(named) !== f.sha256) problems.push(`airlock.json lists ${f.path} with sha256 ${f.sha256}, which is not its name`);
   }
   const total = manifest.files.reduce((n, f) => n + f.size, 0);
   const seen = new Set<string>();

@@ -3,6 +3,7 @@ import { list as listTar, type ReadEntry } from 'tar';
 import { parse as parseYaml } from 'yaml';
 import { AirlockError, messageOf } from '../errors.js';
 import { hashStream, sha256Digest } from '../content/digest.js';
+import { digestFromHex, type Digest } from '../oci/digest.js';
 import { MediaType } from '../oci/media-types.js';
 import type { Descriptor } from '../oci/schemas.js';
 
@@ -99,9 +100,9 @@ export interface ChartArtifact {
   manifest: { descriptor: Descriptor; bytes: Buffer };
 }
 
-async function digestFile(path: string): Promise<{ digest: string; size: number }> {
+async function digestFile(path: string): Promise<{ digest: Digest; size: number }> {
   const { hex, size } = await hashStream(createReadStream(path));
-  return { digest: `sha256:${hex}`, size };
+  return { digest: digestFromHex(hex), size };
 }
 
 /**

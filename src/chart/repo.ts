@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import { AirlockError } from '../errors.js';
+import { isSha256Hex } from '../oci/digest.js';
 import { readCapped } from '../content/verify.js';
 import type { UrlFetcher } from '../registry/url.js';
 
@@ -80,7 +81,7 @@ export async function resolveRepoChart(repoUrl: string, name: string, version: s
     throw new AirlockError('REGISTRY_ERROR', `chart ${name} ${String(entry?.version)} in ${indexUrl} has no download URL`);
   }
   const chart: RepoChart = { name, version: String(entry?.version), url: new URL(urls[0], indexUrl).toString() };
-  if (typeof entry?.digest === 'string' && /^[a-f0-9]{64}$/.test(entry.digest)) chart.sha256 = entry.digest;
+  if (isSha256Hex(entry?.digest)) chart.sha256 = entry.digest;
   return chart;
 }
 

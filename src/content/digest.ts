@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
+import { digestFromHex, digestHex, type Digest } from '../oci/digest.js';
 
 /** `sha256:<hex>` of bytes held in memory (manifests and small JSON only). */
-export function sha256Digest(bytes: Uint8Array | string): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+export function sha256Digest(bytes: Uint8Array | string): Digest {
+  return digestFromHex(createHash('sha256').update(bytes).digest('hex'));
 }
 
-/** The hex part of a `sha256:` digest. */
-export function digestHex(digest: string): string {
-  return digest.slice(digest.indexOf(':') + 1);
-}
+export { digestHex };
 
 /** A short form for messages: `sha256:0123456789ab`. */
 export function shortDigest(digest: string): string {

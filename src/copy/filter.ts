@@ -7,6 +7,7 @@ const REFERENCE_TYPE = 'vnd.docker.reference.type';
 const REFERENCE_DIGEST = 'vnd.docker.reference.digest';
 
 function attestationOf(entry: Descriptor): string | undefined {
+  // Compared with digests, never used as a path: a malformed one simply matches nothing.
   if (entry.annotations?.[REFERENCE_TYPE] !== 'attestation-manifest') return undefined;
   return entry.annotations[REFERENCE_DIGEST];
 }
@@ -27,7 +28,7 @@ export function keptEntries(
     if (attestationOf(entry) !== undefined) return false;
     return wanted.some((w) => platformMatches(w, entry.platform));
   });
-  const keptDigests = new Set(entries.filter((_, i) => keep[i]).map((e) => e.digest));
+  const keptDigests = new Set<string>(entries.filter((_, i) => keep[i]).map((e) => e.digest));
   entries.forEach((entry, i) => {
     const subject = attestationOf(entry);
     if (subject !== undefined && keptDigests.has(subject)) keep[i] = true;

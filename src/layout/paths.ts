@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { AirlockError } from '../errors.js';
+import { isDigest, type Digest } from '../oci/digest.js';
 
 /** The fixed names of an OCI image layout (image-spec image-layout.md). */
 export const LAYOUT_FILE = 'oci-layout';
@@ -10,21 +11,18 @@ export const SHA256_DIR = 'sha256';
 /** The annotation that names an index.json entry; `skopeo copy oci:DIR:NAME` matches it. */
 export const REF_NAME = 'org.opencontainers.image.ref.name';
 
-const SHA256 = /^sha256:[a-f0-9]{64}$/;
-
 /** Every temp file this module writes starts with this, so a validator can spot leftovers. */
 export const TEMP_PREFIX = '.tmp-';
 
-export function isSha256Digest(value: string): boolean {
-  return SHA256.test(value);
-}
+/** Whether a reference is a digest rather than a name (the one check lives in oci/digest.ts). */
+export const isSha256Digest: (value: string) => value is Digest = isDigest;
 
 /**
  * Path of a blob under the layout root. The digest is checked first: it ends up in a
  * file path, and `sha256:../../x` must never reach the file system.
  */
 export function blobPath(root: string, digest: string): string {
-  if (!SHA256.test(digest)) {
+  if (!isDigest(digest)) {
     throw new AirlockError('PATH_UNSAFE', `refusing blob digest "${digest}" in layout ${root}: not sha256:<64 lowercase hex>`, {
       hint: 'the manifest or reference that named this digest is malformed; check where it came from',
     });

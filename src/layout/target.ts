@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { Digest } from '../oci/digest.js';
 import { AirlockError, messageOf } from '../errors.js';
 import type { Target } from '../content/target.js';
 import { MANIFEST_SIZE_LIMIT, readVerified } from '../content/verify.js';
@@ -56,7 +57,7 @@ export class LayoutTarget implements Target {
   }
 
   /** A digest reference: prefer the index entry (it carries the media type), else read the blob. */
-  private async resolveDigest(digest: string, index: Index): Promise<Descriptor> {
+  private async resolveDigest(digest: Digest, index: Index): Promise<Descriptor> {
     const path = this.blobPath(digest);
     let size: number;
     try {

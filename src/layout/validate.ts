@@ -6,6 +6,7 @@ import { hashStream } from '../content/digest.js';
 import { limiter } from '../content/limit.js';
 import type { SourceTarget } from '../content/target.js';
 import { walk, type Visitor } from '../content/walk.js';
+import { isSha256Hex } from '../oci/digest.js';
 import type { LayoutProblem, LayoutProblemCode } from '../oci/layout-problem.js';
 import { LayoutFileSchema, type Descriptor, type Index } from '../oci/schemas.js';
 import { parseIndexText, refName } from './index-json.js';
@@ -27,7 +28,6 @@ export interface LayoutReport {
   problems: LayoutProblem[];
 }
 
-const HEX64 = /^[a-f0-9]{64}$/;
 const BLOB_DIR = `${BLOBS_DIR}/${SHA256_DIR}`;
 
 /**
@@ -153,7 +153,7 @@ async function scanBlobs(dir: string, report: Report): Promise<Map<string, numbe
     const path = `${BLOB_DIR}/${entry.name}`;
     if (isTempName(entry.name)) {
       report('TEMP_FILE', path, `${path} is a temp file left by an interrupted write; delete it`);
-    } else if (!HEX64.test(entry.name)) {
+    } else if (!isSha256Hex(entry.name)) {
       report('UNEXPECTED_FILE', path, `${path} is not named by a sha256 digest${junkNote(entry.name)}`);
     } else if (!entry.isFile()) {
       // Symbolic links are refused too: following one could read outside the layout.

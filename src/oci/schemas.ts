@@ -1,6 +1,10 @@
 import { z } from 'zod';
 
-const digest = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be sha256:<64 lowercase hex>');
+import { SHA256_DIGEST, type Digest } from './digest.js';
+
+/** The one digest check of every document airlock parses; its output type is the branded Digest. */
+export const DigestSchema = z.string().regex(SHA256_DIGEST, 'must be sha256:<64 lowercase hex>').transform((v) => v as Digest);
+const digest = DigestSchema;
 const annotations = z.record(z.string(), z.string());
 
 export const PlatformSchema = z

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Target } from '../content/target.js';
 import { sha256Digest, shortDigest } from '../content/digest.js';
+import type { Digest } from '../oci/digest.js';
 import { MANIFEST_SIZE_LIMIT, readCapped } from '../content/verify.js';
 import { AirlockError } from '../errors.js';
 import { parseManifest } from '../oci/manifest.js';
@@ -51,7 +52,7 @@ export class RegistryRepository implements Target {
   }
 
   /** GETs a manifest and returns its bytes and digest, computed from the bytes. */
-  private async getManifest(reference: string, push: boolean): Promise<{ bytes: Buffer; digest: string; mediaType: string | undefined }> {
+  private async getManifest(reference: string, push: boolean): Promise<{ bytes: Buffer; digest: Digest; mediaType: string | undefined }> {
     this.checkReference(reference);
     const what = this.describe(reference);
     const res = await this.client.request({

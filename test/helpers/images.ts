@@ -3,6 +3,7 @@
  * manifests, multi-arch indexes, Helm chart artifacts, and a call-counting target wrapper.
  * Layer bytes are arbitrary (not real gzip): a copy never looks inside a layer.
  */
+import { digestFromHex, type Digest } from '../../src/oci/digest.js';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { DestinationTarget, Target } from '../../src/content/target.js';
@@ -25,8 +26,8 @@ export interface Built {
   manifests: Built[];
 }
 
-export function sha256(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+export function sha256(bytes: Uint8Array): Digest {
+  return digestFromHex(createHash('sha256').update(bytes).digest('hex'));
 }
 
 /** `size` pseudo-random bytes, the same for the same seed (sha256 in counter mode). */
