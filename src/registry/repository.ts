@@ -140,7 +140,7 @@ export class RegistryRepository implements Target {
    */
   async push(desc: Descriptor, content: Readable, opts: PushOptions = {}): Promise<void> {
     if (isManifestType(desc.mediaType)) {
-      content.on('error', () => undefined); // reported by the read below; see ChunkReader
+      content.on('error', () => undefined); // reported by the read below; see UploadBody
       const bytes = await readCapped(content, MANIFEST_SIZE_LIMIT, `manifest ${shortDigest(desc.digest)}…`);
       // The stream is the verifier and has ended: these bytes are the descriptor's.
       await this.putManifest(desc, desc.digest, bytes);

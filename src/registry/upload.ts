@@ -14,7 +14,7 @@ import { responseHeader, type HttpResponse, type StreamBody } from './transport.
  * at its end on a wrong digest, so a registry never receives a complete,
  * committable body that did not verify.
  */
-export class ChunkReader {
+export class UploadBody {
   private readonly it: AsyncIterator<unknown>;
   private pending: Buffer = Buffer.alloc(0);
   private handed = 0;
@@ -120,7 +120,7 @@ export async function startUpload(client: RegistrySession, repository: string, w
   return uploadLocation(res, undefined, what, client.host);
 }
 
-async function uploadOnce(client: RegistrySession, repository: string, desc: Descriptor, reader: ChunkReader, what: string, session: URL | undefined): Promise<void> {
+async function uploadOnce(client: RegistrySession, repository: string, desc: Descriptor, reader: UploadBody, what: string, session: URL | undefined): Promise<void> {
   const scopes = [repositoryScope(repository, true)];
   let location = session ?? (await startUpload(client, repository, what));
   const octet = { 'content-type': 'application/octet-stream' };
@@ -178,7 +178,7 @@ export async function uploadBlob(client: RegistrySession, repository: string, de
   let stream = content;
   let session = opts.session;
   for (let attempt = 0; ; attempt++) {
-    const reader = new ChunkReader(stream, desc.size, what);
+    const reader = new UploadBody(stream, desc.size, what);
     try {
       await uploadOnce(client, repository, desc, reader, what, session);
       return;
