@@ -1,0 +1,39 @@
+/**
+ * airlock as a library: one function per command, typed options in, typed results
+ * out, no printing and no process exits. A GitOps controller or a CI script can
+ *
+ *   import { pack, verify, push } from 'airlock';
+ *
+ * and get exactly what the CLI does. Acting on a bundle (push, unpack, sign, values)
+ * always checks its signature first: those functions take a SignaturePolicy, or a
+ * VerifiedBundle that only the signature check can make.
+ */
+
+// The commands.
+export { pack, type PackOptions, type PackResult, type PackEvent } from './bundle/pack.js';
+export { verify, type VerifyReport } from './bundle/verify.js';
+export { inspect, type BundleSummary } from './bundle/inspect.js';
+export { unpack, unpackBundle, type UnpackResult } from './bundle/unpack.js';
+export { push, pushBundle, planPush, type PushRequest, type PushResult, type PushOptions, type PushPlan, type PushedItem } from './bundle/push.js';
+export { sign, signBundle, type SignResult } from './bundle/sign.js';
+export { images, type ImagesOptions, type ImagesResult } from './workflows/images.js';
+export { values, type ValuesRequest, type ValuesResult } from './workflows/values.js';
+export { packChecked, type CheckedPackOptions, type CheckedPackResult } from './workflows/pack.js';
+
+// Trust.
+export { VerifiedBundle, openVerifiedBundle } from './bundle/verified.js';
+export type { SignaturePolicy, KeylessPolicy, Signer } from './bundle/signers.js';
+export { generateKeyPair, writeKeyPair, loadPublicKey, loadPrivateKey, parsePublicKey, parsePrivateKey, type PublicKey, type PrivateKey } from './sign/index.js';
+
+// What the commands take.
+export { gatherSpec, validateSpec, loadSpec, parseImageList, type PackSpec, type SpecInputs } from './bundle/spec.js';
+export { parseTargetRegistry, mapReference, type MappingMode, type TargetRegistry } from './bundle/mapping.js';
+export { RegistryPool, createUrlFetcher, type RegistryOptions, type Credentials } from './registry/index.js';
+export { parseImageRef, formatImageRef, type ImageRef } from './ref/index.js';
+export { parseDigest, isDigest, type Digest } from './oci/digest.js';
+export type { Descriptor } from './oci/schemas.js';
+export type { CopyEvent } from './copy/index.js';
+
+// Errors: one type, a string code per failure class.
+export { AirlockError, isAirlockError, type ErrorCode } from './errors.js';
+export { VERSION } from './version.js';
