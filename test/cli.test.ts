@@ -22,7 +22,7 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the built CLI as a user would (npm test builds dist/ first). */
+/** Runs the built CLI as a user would (the global setup rebuilds dist/ when a source is newer). */
 function airlock(...args: string[]): Promise<Run> {
   return airlockWithInput(undefined, ...args);
 }

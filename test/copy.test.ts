@@ -89,7 +89,7 @@ describe('copy between layouts', () => {
     const source = countingTarget(await sourceWith({ a: a, b: b, c: multi }), { fetchDelay: 5 });
     const dest = countingTarget(await newLayout());
 
-    const copier = createCopier(dest, { concurrency: 4 });
+    const copier = createCopier(dest, { concurrency: 3 });
     const results = await Promise.all([copier.copy(source, 'a', ['a']), copier.copy(source, 'b', ['b']), copier.copy(source, 'c', ['c'])]);
 
     const all = new Set([...digestsOf(a), ...digestsOf(b), ...digestsOf(multi)]);
@@ -196,7 +196,7 @@ describe('copy between layouts', () => {
         }
       },
     });
-    const copier = createCopier(dest, { concurrency: 4 });
+    const copier = createCopier(dest, { concurrency: 3 });
     const settled = await Promise.allSettled([copier.copy(source, 'a', ['a']), copier.copy(source, 'b', ['b'])]);
     expect(settled.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect(dest.counts.get('push', baseDigest)).toBe(2);
@@ -207,28 +207,51 @@ describe('copy between layouts', () => {
   it('never runs more leaf operations than the concurrency allows', async () => {
     const images = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`i${i}`, makeImage({ layers: [makeBlob(`c${i}a`, 2000), makeBlob(`c${i}b`, 2000)], label: `${i}` })]));
     const source = await sourceWith(images);
-    const layout = await newLayout();
-    let active = 0;
-    let peak = 0;
-    const track = <T>(p: () => Promise<T>) => async (): Promise<T> => {
-      active++;
-      peak = Math.max(peak, active);
-      await new Promise((r) => setTimeout(r, 2));
-      try {
-        return await p();
-      } finally {
-        active--;
-      }
+    type Layout = Awaited<ReturnType<typeof newLayout>>;
+    /**
+     * A destination whose operations hold until `limit` of them run at once (or every
+     * remaining one has started): the copy must reach the limit, and can never pass it.
+     * No timers: the waits end on the counts alone.
+     */
+    const gated = (layout: Layout, limit: number, total: number) => {
+      const seen = { active: 0, peak: 0, started: 0 };
+      let waiters: (() => void)[] = [];
+      const track = async <T>(op: () => Promise<T>): Promise<T> => {
+        seen.active++;
+        seen.started++;
+        seen.peak = Math.max(seen.peak, seen.active);
+        const held = new Promise<void>((resolve) => waiters.push(resolve));
+        if (seen.active >= limit || seen.started >= total) {
+          for (const release of waiters) release();
+          waiters = [];
+        }
+        await held;
+        try {
+          return await op();
+        } finally {
+          seen.active--;
+        }
+      };
+      const dest = {
+        name: layout.name,
+        exists: (d: Parameters<Layout['exists']>[0]) => track(() => layout.exists(d)),
+        push: (d: Parameters<Layout['push']>[0], c: Parameters<Layout['push']>[1]) => track(() => layout.push(d, c)),
+        tag: (d: Parameters<Layout['tag']>[0], r: string) => layout.tag(d, r),
+      };
+      return { dest, seen };
     };
-    const dest = {
-      name: layout.name,
-      exists: (d: Parameters<typeof layout.exists>[0]) => track(() => layout.exists(d))(),
-      push: (d: Parameters<typeof layout.push>[0], c: Parameters<typeof layout.push>[1]) => track(() => layout.push(d, c))(),
-      tag: (d: Parameters<typeof layout.tag>[0], r: string) => layout.tag(d, r),
+    const copyAll = async (dest: Parameters<typeof createCopier>[0]) => {
+      const copier = createCopier(dest, { concurrency: 3 });
+      await Promise.all(Object.keys(images).map((n) => copier.copy(source, n, [n])));
+      return copier;
     };
-    const copier = createCopier(dest, { concurrency: 3 });
-    await Promise.all(Object.keys(images).map((n) => copier.copy(source, n, [n])));
-    expect(peak).toBe(3);
+    // A first run with no holding counts the operations, so the gated run knows its tail.
+    const count = gated(await newLayout(), 1, 0);
+    await copyAll(count.dest);
+    const run = gated(await newLayout(), 3, count.seen.started);
+    const copier = await copyAll(run.dest);
+    expect(run.seen.started).toBe(count.seen.started);
+    expect(run.seen.peak).toBe(3);
     expect(copier.stats).toMatchObject({ blobsPushed: 18, manifestsPushed: 6 });
   });
 
@@ -254,10 +277,9 @@ describe('copy between layouts', () => {
     await expect(copy(source, 'm', dest, { signal: controller.signal })).rejects.toMatchObject({ code: 'INTERRUPTED' });
     expect(await readdir(join(dest.dir, 'blobs', 'sha256'))).toEqual([]);
 
+    // Interrupted mid-copy: the moment the first blob starts to flow, not after a guessed delay.
     const later = new AbortController();
-    const slow = countingTarget(source, { fetchDelay: 20 });
-    const pending = copy(slow, 'm', dest, { signal: later.signal, concurrency: 1 });
-    setTimeout(() => later.abort(), 30);
+    const pending = copy(source, 'm', dest, { signal: later.signal, concurrency: 1, onEvent: (e) => e.type === 'blob-start' && later.abort() });
     await expect(pending).rejects.toMatchObject({ code: 'INTERRUPTED' });
     expect((await readdir(join(dest.dir, 'blobs', 'sha256'))).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
   });

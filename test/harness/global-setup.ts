@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { ensureBuilt } from './build.js';
 import { startRegistry, type RunningRegistry } from './registry.js';
 
 declare module 'vitest' {
@@ -12,7 +13,8 @@ let registry: RunningRegistry | undefined;
 
 /** Starts one plain registry for the whole run; files that need auth or TLS start their own. */
 export async function setup(project: TestProject): Promise<void> {
-  registry = await startRegistry();
+  const [, started] = await Promise.all([ensureBuilt(), startRegistry()]);
+  registry = started;
   project.provide('registry', registry.host);
 }
 
