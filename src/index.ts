@@ -28,7 +28,7 @@ export { generateKeyPair, writeKeyPair, loadPublicKey, loadPrivateKey, parsePubl
 // What the commands take.
 export { gatherSpec, validateSpec, loadSpec, parseImageList, type PackSpec, type SpecInputs } from './bundle/spec.js';
 export { parseTargetRegistry, mapReference, type MappingMode, type TargetRegistry } from './bundle/mapping.js';
-export { RegistryPool, createUrlFetcher, type RegistryOptions, type Credentials } from './registry/index.js';
+export { RegistryPool, createUrlFetcher, login, logout, type RegistryOptions, type Credentials, type LoginRequest, type LoginResult } from './registry/index.js';
 export { parseImageRef, formatImageRef, type ImageRef } from './ref/index.js';
 export { parseDigest, isDigest, type Digest } from './oci/digest.js';
 export type { Descriptor } from './oci/schemas.js';

@@ -1,4 +1,3 @@
-import type { MappingMode } from '../bundle/mapping.js';
 import { AirlockError, isAirlockError, messageOf } from '../errors.js';
 import { writeFileAtomic } from '../layout/atomic.js';
 import { loadPublicKey, type PublicKey } from '../sign/index.js';
@@ -35,12 +34,6 @@ export function formatBytes(n: number): string {
     i++;
   }
   return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
-}
-
-/** push and values name targets the same way: --flatten or --keep-source-host, else nested. */
-export function mappingFromFlags(flags: { flatten?: boolean; keepSourceHost?: boolean }): MappingMode {
-  if (flags.flatten && flags.keepSourceHost) throw new AirlockError('USAGE', '--flatten and --keep-source-host contradict each other');
-  return flags.flatten ? 'flatten' : flags.keepSourceHost ? 'keep-source-host' : 'nested';
 }
 
 /** Writes a file the user named (a report, an overlay): temp file, then rename. */

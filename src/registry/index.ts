@@ -18,6 +18,7 @@ export {
   type LookupOptions,
 } from './credentials.js';
 export { saveLogin, removeLogin } from './login.js';
+export { login, logout, hostArgument, type LoginRequest, type LoginResult } from './account.js';
 export { parseChallenges, pickChallenge, type Challenge } from './challenge.js';
 export { registryError, parseErrorBody, ecrRegion } from './errors.js';
 export { parseRetryAfter, backoffDelay } from './retry.js';

@@ -1,8 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { CAC } from 'cac';
 import { AirlockError } from '../../errors.js';
-import { RegistryClient, removeLogin, saveLogin, type LookupOptions } from '../../registry/index.js';
-import { configKey } from '../../registry/login.js';
+import { hostArgument, login as saveVerifiedLogin, logout as removeLogin, type LookupOptions } from '../../registry/index.js';
 import { readSecret, registryOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { processIo, runAction, type Io } from '../run.js';
 
@@ -14,57 +13,29 @@ export interface LoginFlags extends RegistryFlags {
   json?: boolean;
 }
 
-/** `HOST`, `https://HOST/`, `HOST/v2/` → `HOST`: users paste URLs. */
-function hostArgument(text: string | undefined): string {
-  const host = (text ?? '').trim().replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
-  if (host === '') throw new AirlockError('USAGE', 'login needs the registry host', { hint: 'e.g. airlock login registry.example.com -u USER --password-stdin' });
-  return host;
-}
-
-/** The `login` command as a function, for tests: checks the login against the registry, then saves it. */
+/** The `login` command as a function, for tests: flags checked, the password read from stdin, the result printed. */
 export async function login(hostText: string | undefined, flags: LoginFlags, io: Io, stdin: Readable, where: LookupOptions = {}): Promise<void> {
   const host = hostArgument(hostText);
-  if (flags.username === undefined || flags.username === '') {
-    throw new AirlockError('USAGE', 'login needs -u USER', { hint: `airlock login ${host} -u USER --password-stdin` });
-  }
+  if (flags.username === undefined || flags.username === '') throw new AirlockError('USAGE', 'login needs -u USER', { hint: `airlock login ${host} -u USER --password-stdin` });
   if (!flags.passwordStdin) {
     throw new AirlockError('USAGE', 'login reads the password from stdin only: pass --password-stdin', {
       hint: `e.g. cat token.txt | airlock login ${host} -u ${flags.username} --password-stdin (a password argument would show in ps and shell history)`,
     });
   }
   const password = await readSecret(stdin);
-  if (password === '') throw new AirlockError('USAGE', `no password on stdin for ${host}`, { hint: 'pipe the password into the command' });
-
-  let verified = false;
-  if (flags.verify !== false) {
-    const client = new RegistryClient(host, {
-      ...registryOptions(flags),
-      credentials: { [host]: { username: flags.username, password } },
-      ...where,
-      retry: { retries: 2 },
-    });
-    try {
-      verified = await client.checkLogin();
-    } finally {
-      client.close();
-    }
-  }
-  const saved = await saveLogin(host, flags.username, password, where);
-  const note = verified ? 'login succeeded' : flags.verify === false ? 'login saved without checking' : 'the registry asks for no login; saved anyway';
+  const saved = await saveVerifiedLogin({ host, username: flags.username, password, verify: flags.verify !== false, registry: registryOptions(flags), where });
   if (flags.json) {
-    io.out(JSON.stringify({ ok: true, host: configKey(host), path: saved.path, verified, ...(saved.shadowedBy ? { shadowedBy: saved.shadowedBy } : {}) }));
+    io.out(JSON.stringify({ ok: true, host: saved.key, path: saved.path, verified: saved.verified, ...(saved.shadowedBy ? { shadowedBy: saved.shadowedBy } : {}) }));
     return;
   }
+  const note = saved.verified ? 'login succeeded' : flags.verify === false ? 'login saved without checking' : 'the registry asks for no login; saved anyway';
   io.out(`${note} for ${host} (saved to ${saved.path})`);
-  if (saved.shadowedBy !== undefined) {
-    io.err(`warning: ${saved.shadowedBy} is configured for ${host} in credHelpers and is asked first; remove it there to use this login`);
-  }
+  if (saved.shadowedBy !== undefined) io.err(`warning: ${saved.shadowedBy} is configured for ${host} in credHelpers and is asked first; remove it there to use this login`);
 }
 
 export async function logout(hostText: string | undefined, flags: { json?: boolean }, io: Io, where: LookupOptions = {}): Promise<void> {
-  const host = hostArgument(hostText);
-  const { path, removed } = await removeLogin(host, where);
-  if (flags.json) io.out(JSON.stringify({ ok: true, host: configKey(host), path, removed }));
+  const { host, key, path, removed } = await removeLogin(hostText ?? '', where);
+  if (flags.json) io.out(JSON.stringify({ ok: true, host: key, path, removed }));
   else io.out(removed ? `removed the login for ${host} from ${path}` : `not logged in to ${host} (nothing in ${path})`);
 }
 

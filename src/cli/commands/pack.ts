@@ -1,57 +1,24 @@
 import type { CAC } from 'cac';
 import { parseSize } from '../../archive/index.js';
 import { defaultMtime } from '../../archive/tar-writer.js';
-import { gatherSpec } from '../../bundle/spec.js';
-import { AirlockError } from '../../errors.js';
 import { createUrlFetcher, RegistryPool } from '../../registry/index.js';
-import { PASSPHRASE_ENV } from '../../sign/index.js';
 import { packChecked } from '../../workflows/pack.js';
 import { strictFailure } from '../../workflows/check.js';
 import { printChartCheck } from '../chart-report.js';
 import { ExitCode } from '../exit.js';
-import { formatBytes, list, positiveInt } from '../options.js';
-import { loadSigningKey } from '../passphrase.js';
+import { formatBytes, positiveInt } from '../options.js';
+import { packInputs, withPackOptions, type PackFlags } from '../pack-flags.js';
 import { packProgress, Progress } from '../progress.js';
-import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
+import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions } from '../registry-flags.js';
 import { processIo, runAction } from '../run.js';
 
-interface PackFlags extends RegistryFlags {
-  spec?: string; image?: unknown; images?: unknown; chart?: unknown; chartVersion?: unknown; platform?: unknown;
-  key?: string; /** cac sets this false for --no-sign. */ sign?: boolean; out?: string; splitSize?: string; cache?: string;
-  concurrency?: string; json?: boolean; checkChartImages?: boolean; strict?: boolean;
-}
-
 export function register(cli: CAC): void {
-  withCredentialOptions(withRegistryOptions(cli.command('pack', 'Pull charts and images into one signed, deterministic bundle tarball')))
-    .option('--spec <file>', 'airlock.yaml listing images, image lists, charts and platforms')
-    .option('--image <ref>', 'An image to carry (repeatable)')
-    .option('--images <file>', 'A file with one image reference a line, # comments (repeatable)')
-    .option('--chart <ref>', 'A chart: oci://HOST/PATH/NAME, https://REPO_URL/NAME, or a .tgz (repeatable)')
-    .option('--chart-version <v>', 'The version of the --chart before it (repeatable, in the same order)')
-    .option('--platform <os/arch>', 'Keep only these platforms of multi-arch images (repeatable; default: all, indexes byte-identical)')
-    .option('--key <file>', `Signing key (PREFIX.key from airlock keygen; passphrase in $${PASSPHRASE_ENV})`)
-    .option('--no-sign', 'Write an unsigned bundle (must be said explicitly)')
-    .option('-o, --out <file>', 'The bundle file to write')
-    .option('--split-size <size>', 'Split into parts of at most SIZE (e.g. 4G for FAT32, 700M): FILE.000, FILE.001, …')
-    .option('--cache <dir>', 'Keep pulled content here, so a second pack of the same content downloads nothing')
-    .option('--concurrency <n>', 'Parallel transfers (default 8)')
-    .option('--json', 'Print a machine-readable summary')
-    .option('--check-chart-images', 'Then list, per chart, the images its values and templates name that the bundle lacks')
-    .option('--strict', 'With --check-chart-images: exit 2 if a chart names an image the bundle lacks')
+  withPackOptions(withCredentialOptions(withRegistryOptions(cli.command('pack', 'Pull charts and images into one signed, deterministic bundle tarball'))))
     .example('  airlock pack --image nginx:1.27 --chart oci://ghcr.io/org/charts/app --chart-version 1.2.3 --key signer.key -o bundle.tar')
     .example('  airlock pack --spec airlock.yaml --key signer.key -o bundle.tar --split-size 4G')
     .action((flags: PackFlags) =>
       runAction(async () => {
-        if (flags.out === undefined) throw new AirlockError('USAGE', 'pack needs -o FILE', { hint: 'e.g. -o bundle.tar' });
-        if (flags.sign !== false && flags.key === undefined) {
-          throw new AirlockError('USAGE', 'pack needs --key to sign the bundle', { hint: 'create one with airlock keygen --out signer, or say --no-sign for an unsigned bundle' });
-        }
-        if (flags.sign === false && flags.key !== undefined) throw new AirlockError('USAGE', '--key and --no-sign contradict each other');
-        const spec = await gatherSpec({
-          ...(flags.spec !== undefined ? { specFile: flags.spec } : {}),
-          images: list(flags.image), imageLists: list(flags.images), charts: list(flags.chart), chartVersions: list(flags.chartVersion), platforms: list(flags.platform),
-        });
-        const key = flags.key !== undefined ? await loadSigningKey(flags.key) : undefined;
+        const { spec, key } = await packInputs(flags);
         const credentials = await credentialsFromFlags(flags);
         const options = { ...registryOptions(flags), ...(credentials ? { credentials } : {}) };
         const pool = new RegistryPool(options);
@@ -62,7 +29,7 @@ export function register(cli: CAC): void {
         process.once('SIGINT', stop);
         try {
           const result = await packChecked(spec, {
-            output: flags.out,
+            output: flags.out!,
             ...(key ? { key } : {}),
             ...(flags.splitSize !== undefined ? { splitSize: parseSize(flags.splitSize) } : {}),
             ...(flags.cache !== undefined ? { cache: flags.cache } : {}),

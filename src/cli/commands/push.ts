@@ -1,17 +1,20 @@
 import type { CAC } from 'cac';
 import { push, type PushedItem, type PushResult } from '../../bundle/push.js';
-import { parseTargetRegistry } from '../../bundle/mapping.js';
-import { AirlockError } from '../../errors.js';
 import { ecrRegion, RegistryPool } from '../../registry/index.js';
-import { bundleInput, formatBytes, mappingFromFlags, positiveInt, writeOutputFile } from '../options.js';
+import { mappingFromFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
+import { bundleInput, formatBytes, positiveInt, writeOutputFile } from '../options.js';
 import { Progress } from '../progress.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { processIo, runAction } from '../run.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
 
-interface PushFlags extends SignatureFlags, RegistryFlags {
-  registry?: string; flatten?: boolean; keepSourceHost?: boolean; overwrite?: boolean; dryRun?: boolean;
-  planFormat?: string; report?: string; concurrency?: string; json?: boolean;
+interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags {
+  overwrite?: boolean;
+  dryRun?: boolean;
+  planFormat?: string;
+  report?: string;
+  concurrency?: string;
+  json?: boolean;
 }
 
 function printPlan(result: PushResult, host: string, format: string | undefined): void {
@@ -33,10 +36,7 @@ function describe(i: PushedItem): string {
 }
 
 export function register(cli: CAC): void {
-  withCredentialOptions(withRegistryOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte'))))
-    .option('--registry <host/prefix>', 'Target: HOST[:PORT][/PREFIX]; SRC_HOST/PATH:TAG goes to HOST/PREFIX/PATH:TAG')
-    .option('--flatten', 'Use only the last path element (registries that cannot nest)')
-    .option('--keep-source-host', 'Keep the source host as a path element: HOST/PREFIX/SRC_HOST/PATH')
+  withCredentialOptions(withRegistryOptions(withMappingOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte')))))
     .option('--overwrite', 'Move a tag that already points at other content')
     .option('--dry-run', 'Print the plan (repositories, images, bytes) and push nothing')
     .option('--plan-format <fmt>', 'With --dry-run: "text" (default), or "ecr" for aws ecr create-repository lines')
@@ -47,9 +47,7 @@ export function register(cli: CAC): void {
     .example('  airlock push bundle.tar --registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com/vendor --key vendor.pub --dry-run --plan-format ecr')
     .action((args: string[], flags: PushFlags) =>
       runAction(async () => {
-        if (flags.registry === undefined) throw new AirlockError('USAGE', 'push needs --registry HOST[/PREFIX]');
-        const registry = parseTargetRegistry(flags.registry);
-        const mapping = mappingFromFlags(flags);
+        const { registry, mapping } = mappingFromFlags(flags, 'push');
         const policy = await signaturePolicy(flags);
         const credentials = await credentialsFromFlags(flags);
         const pool = new RegistryPool({ ...registryOptions(flags), ...(credentials ? { credentials } : {}) });

@@ -1,22 +1,23 @@
 import type { CAC } from 'cac';
-import { AirlockError } from '../../errors.js';
 import { values } from '../../workflows/values.js';
-import { bundleInput, list, mappingFromFlags, writeOutputFile } from '../options.js';
+import { mappingFromFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
+import { bundleInput, list, writeOutputFile } from '../options.js';
 import { processIo, runAction } from '../run.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
 import { table } from '../table.js';
 
-interface ValuesFlags extends SignatureFlags {
-  registry?: string; flatten?: boolean; keepSourceHost?: boolean; values?: unknown; chart?: string; pullSecret?: unknown; out?: string; json?: boolean;
+interface ValuesFlags extends SignatureFlags, MappingFlags {
+  values?: unknown;
+  chart?: string;
+  pullSecret?: unknown;
+  out?: string;
+  json?: boolean;
 }
 
 const SKIP_TAGS = { 'not-in-bundle': 'NOT IN BUNDLE', computed: 'COMPUTED', template: 'TEMPLATE' } as const;
 
 export function register(cli: CAC): void {
-  withSignatureOptions(cli.command('values <...bundle>', 'Write a values overlay that points a bundled chart at its images in your registry (offline)'))
-    .option('--registry <host/prefix>', 'Where push put the images: HOST[:PORT][/PREFIX], as given to push')
-    .option('--flatten', 'As push --flatten: only the last path element')
-    .option('--keep-source-host', 'As push --keep-source-host: HOST/PREFIX/SRC_HOST/PATH')
+  withMappingOptions(withSignatureOptions(cli.command('values <...bundle>', 'Write a values overlay that points a bundled chart at its images in your registry (offline); --registry and the mapping flags as given to push')))
     .option('--values <file>', 'Your values files: images they name are repointed too (repeatable, later wins)')
     .option('--chart <name>', 'Which chart of the bundle (NAME or NAME:VERSION), when it carries several')
     .option('--pull-secret <name>', 'Add this secret to every imagePullSecrets list in the values (repeatable)')
@@ -27,10 +28,10 @@ export function register(cli: CAC): void {
     .action((args: string[], flags: ValuesFlags) =>
       runAction(async () => {
         const io = processIo;
-        if (flags.registry === undefined) throw new AirlockError('USAGE', 'values needs --registry HOST[/PREFIX] (the same as for push)');
+        const { mapping } = mappingFromFlags(flags, 'values');
         const secrets = list(flags.pullSecret);
         const result = await values(bundleInput(args), {
-          registry: flags.registry, mapping: mappingFromFlags(flags), policy: await signaturePolicy(flags), valuesFiles: list(flags.values), pullSecrets: secrets,
+          registry: flags.registry!, mapping, policy: await signaturePolicy(flags), valuesFiles: list(flags.values), pullSecrets: secrets,
           ...(flags.chart !== undefined ? { chart: flags.chart } : {}),
           ...(flags.out !== undefined ? { outName: flags.out } : {}),
         });
@@ -38,7 +39,7 @@ export function register(cli: CAC): void {
         if (flags.out !== undefined) await writeOutputFile(flags.out, overlay.text);
         if (flags.json) {
           const text = flags.out !== undefined ? { out: flags.out } : { overlay: overlay.text };
-          io.out(JSON.stringify({ ok: true, bundle: result.bundle, chart: result.chart, signers: result.signers, registry: flags.registry, mapping: mappingFromFlags(flags), ...text, entries: overlay.entries, pullSecrets: overlay.pullSecrets, skipped: overlay.skipped, problems: result.problems }));
+          io.out(JSON.stringify({ ok: true, bundle: result.bundle, chart: result.chart, signers: result.signers, registry: flags.registry, mapping, ...text, entries: overlay.entries, pullSecrets: overlay.pullSecrets, skipped: overlay.skipped, problems: result.problems }));
           return;
         }
         // Without -o the overlay goes to stdout, so everything else goes to stderr.
