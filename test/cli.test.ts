@@ -131,6 +131,10 @@ describe('the airlock command line', () => {
     const items = (JSON.parse(await readFile(report, 'utf8')) as { items: { target: string; digest: string; status: string }[] }).items;
     expect(items.map((i) => i.status)).toEqual(['pushed', 'pushed']);
     expect((await rawManifest(`docker://${target.host}/mirror/${ns}/multi:v1`)).equals(multi.manifest)).toBe(true);
+    // --json: one JSON document on stdout and exit 0, here with everything already there.
+    const again = await airlock('push', out, '--registry', `${target.host}/mirror`, '--key', join(dir, 'vendor.pub'), '--json');
+    expect(again.code, again.stdout).toBe(0);
+    expect((JSON.parse(again.stdout) as { ok: boolean; items: { status: string }[] }).items.map((i) => i.status)).toEqual(['skipped', 'skipped']);
 
     const unsigned = await airlock('push', bundle, '--registry', `${target.host}/mirror`);
     expect(unsigned.code).toBe(ExitCode.USAGE);

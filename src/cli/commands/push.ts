@@ -74,7 +74,10 @@ export function register(cli: CAC): void {
           }
           const report = { ok: true, registry: flags.registry, signers, items };
           if (flags.report !== undefined) await writeOutputFile(flags.report, `${JSON.stringify(report, null, 2)}\n`);
-          if (flags.json) return processIo.out(JSON.stringify(report));
+          if (flags.json) {
+            processIo.out(JSON.stringify(report));
+            return;
+          }
           for (const s of signers) processIo.out(`signed by: ${s.id} (${s.source})`);
           for (const i of items) processIo.out(describe(i));
           const bytes = items.reduce((n, i) => n + i.bytesPushed, 0);
