@@ -9,9 +9,10 @@ import { verifySignatures, type SignaturePolicy } from '../src/bundle/signers.js
 import { verifyContents } from '../src/bundle/verify.js';
 import { writeBundle, type BundleRoot } from '../src/bundle/write.js';
 import { openLayout } from '../src/layout/index.js';
-import { generateKeyPair, parsePrivateKey, parsePublicKey, type PrivateKey, type PublicKey } from '../src/sign/index.js';
+import { canonicalJson } from '../src/bundle/canonical.js';
+import { generateKeyPair, parsePrivateKey, parsePublicKey, signPayload, type PrivateKey, type PublicKey } from '../src/sign/index.js';
 import { forgeTar, makeZip, tarEntries, zeros, type ForgeEntry } from './helpers/archives.js';
-import { makeChart, makeImage, makeBlob, makeMultiArch, writeToTarget } from './helpers/images.js';
+import { makeChart, makeImage, makeBlob, makeMultiArch, sha256, writeToTarget } from './helpers/images.js';
 import { rawManifest } from './harness/skopeo.js';
 
 let dir: string;
@@ -204,6 +205,27 @@ describe('hostile and damaged bundles', () => {
       expect(err!.message).toContain(says);
       await expect(stat(join(dir, `out-${name}`))).rejects.toThrow();
     }
+  });
+});
+
+describe('a signed bundle that is not a whole graph', () => {
+  it('is refused by unpack before the folder appears, naming the missing blob', async () => {
+    // The packer signed a listing without one layer: every listed byte verifies, but
+    // the image cannot be pulled. unpack's layout check walks the graph and says so.
+    const layer = sha256(makeBlob('single', 5000));
+    const path = `blobs/sha256/${layer.slice('sha256:'.length)}`;
+    const entries = (await entriesOf(bundlePath)).filter((e) => e.path !== path);
+    const manifest = JSON.parse(String(entries[0]!.data)) as { files: { path: string }[] };
+    manifest.files = manifest.files.filter((f) => f.path !== path);
+    const manifestBytes = Buffer.from(canonicalJson(manifest));
+    entries[0]!.data = manifestBytes;
+    entries[1]!.data = Buffer.from(canonicalJson(signPayload(manifestBytes, packer.priv)));
+    const holed = join(dir, 'holed.tar');
+    await writeFile(holed, forgeTar(entries));
+    expect((await check(holed)).contents.files).toBe(manifest.files.length);
+    const out = join(dir, 'out-holed');
+    await expect(unpack(holed, out, { keys: [packer.pub] })).rejects.toMatchObject({ code: 'LAYOUT_INVALID', message: expect.stringContaining(`${layer}, which is missing`) });
+    await expect(stat(out)).rejects.toThrow();
   });
 });
 
