@@ -77,7 +77,7 @@ function argumentValue(word: string): string {
  * Pod specs are found by shape anywhere in any object (Deployment, CronJob's
  * jobTemplate, a CR's nested pod template), so no list of kinds can miss one.
  */
-export function imagesInManifests(manifests: readonly RenderedManifest[]): { uses: ImageUse[]; problems: string[] } {
+export function imagesInManifests(manifests: readonly RenderedManifest[], options: ScanOptions = {}): { uses: ImageUse[]; problems: string[] } {
   const uses: ImageUse[] = [];
   const problems: string[] = [];
   for (const manifest of manifests) {
@@ -97,15 +97,33 @@ export function imagesInManifests(manifests: readonly RenderedManifest[]): { use
       if (!isMap(object)) continue;
       const meta = isMap(object.metadata) ? object.metadata : {};
       const name = `${String(object.kind ?? '?')}/${String(meta.name ?? '?')}`;
-      scan(object, '', { template: manifest.source, object: name }, uses);
+      scan(object, '', { template: manifest.source, object: name, ignore: options.ignore }, uses);
     }
   }
   return { uses, problems };
 }
 
+export interface ScanOptions {
+  /**
+   * Text to disregard when deciding whether a string is an image (a probe's markers):
+   * the decision is made on the string without it, `written` keeps it.
+   */
+  ignore?: RegExp;
+}
+
 interface Where {
   template: string;
   object: string;
+  ignore?: RegExp | undefined;
+}
+
+/** The image a string names, judged without the ignored text; `written` keeps it. */
+function judge(text: string, where: Where, as: (t: string) => string | undefined): string | undefined {
+  return as(where.ignore === undefined ? text : text.replace(where.ignore, ''));
+}
+
+function use(where: Where, rest: Omit<ImageUse, 'template' | 'object'>): ImageUse {
+  return { template: where.template, object: where.object, ...rest };
 }
 
 function scan(node: Node, path: string, where: Where, out: ImageUse[]): void {
@@ -121,8 +139,8 @@ function scan(node: Node, path: string, where: Where, out: ImageUse[]): void {
       continue;
     }
     if (key === 'image' && typeof value === 'string') {
-      const reference = asImage(value);
-      if (reference !== undefined) out.push({ reference, written: value, ...where, field: here, via: 'image-field' });
+      const reference = judge(value, where, asImage);
+      if (reference !== undefined) out.push(use(where, { reference, written: value, field: here, via: 'image-field' }));
       continue;
     }
     scan(value, here, where, out);
@@ -131,10 +149,10 @@ function scan(node: Node, path: string, where: Where, out: ImageUse[]): void {
 
 function container(c: Record<string, unknown>, path: string, where: Where, out: ImageUse[]): void {
   const name = typeof c.name === 'string' ? c.name : undefined;
-  const base = { ...where, ...(name !== undefined ? { container: name } : {}) };
+  const base = name !== undefined ? { container: name } : {};
   if (typeof c.image === 'string') {
-    const reference = asImage(c.image);
-    if (reference !== undefined) out.push({ reference, written: c.image, ...base, field: `${path}.image`, via: 'container' });
+    const reference = judge(c.image, where, asImage);
+    if (reference !== undefined) out.push(use(where, { reference, written: c.image, ...base, field: `${path}.image`, via: 'container' }));
   }
   for (const key of ['command', 'args']) {
     const words = c[key];
@@ -142,15 +160,15 @@ function container(c: Record<string, unknown>, path: string, where: Where, out: 
     words.forEach((w, i) => {
       if (typeof w !== 'string') return;
       const written = argumentValue(w);
-      const reference = asArgumentImage(written);
-      if (reference !== undefined) out.push({ reference, written, ...base, field: `${path}.${key}[${i}]`, via: 'argument' });
+      const reference = judge(written, where, asArgumentImage);
+      if (reference !== undefined) out.push(use(where, { reference, written, ...base, field: `${path}.${key}[${i}]`, via: 'argument' }));
     });
   }
   if (Array.isArray(c.env)) {
     c.env.forEach((e, i) => {
       if (!isMap(e) || typeof e.value !== 'string') return;
-      const reference = asArgumentImage(e.value);
-      if (reference !== undefined) out.push({ reference, written: e.value, ...base, field: `${path}.env[${i}].value`, via: 'env' });
+      const reference = judge(e.value, where, asArgumentImage);
+      if (reference !== undefined) out.push(use(where, { reference, written: e.value, ...base, field: `${path}.env[${i}].value`, via: 'env' }));
     });
   }
   // Sidecars declared inside a container's own fields are rare; anything else nested is scanned as usual.
