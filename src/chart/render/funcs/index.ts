@@ -1,0 +1,35 @@
+/**
+ * Every function Helm gives chart templates: sprig v3.3 (without env and expandenv) and
+ * Helm's own. `helmFuncMap` builds a fresh map per render, because include counts
+ * nesting per render and the random source may be seeded.
+ */
+import type { FuncMap, GoMap, GoValue } from '../template/types.js';
+import { coreFuncs } from './core.js';
+import { dictFuncs } from './dicts.js';
+import { helmFuncs, type HelmHooks } from './helm.js';
+import { listFuncs } from './lists.js';
+import { stringFuncs } from './strings.js';
+import { extraFuncs, type FuncOptions } from './extra.js';
+
+export type { HelmHooks } from './helm.js';
+export type { FuncOptions } from './extra.js';
+export { ArgTypeError } from './args.js';
+export { toYaml, marshalYaml, fromYaml, parseYamlToGo } from './yaml.js';
+export { marshalJSON, parseJSON } from './json.js';
+export { formatV, formatFloat, quoteGo, goTypeName } from './gofmt.js';
+export { strval, toInt64, toFloat64, empty } from './cast.js';
+
+export function helmFuncMap(
+  hooks: { include(name: string, data: GoValue): string; tpl(text: string, data: GoValue): string; lookup?(apiVersion: string, kind: string, namespace: string, name: string): GoMap },
+  options: FuncOptions = {},
+): FuncMap {
+  const h: HelmHooks = hooks;
+  return {
+    ...coreFuncs,
+    ...stringFuncs,
+    ...listFuncs,
+    ...dictFuncs,
+    ...extraFuncs(options),
+    ...helmFuncs(h),
+  };
+}
