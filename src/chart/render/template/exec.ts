@@ -223,7 +223,10 @@ class State {
       s.walk(newDot, tree.root);
     } catch (e) {
       // JS runs out of stack long before Go's depth limit: report it as Go would.
-      if (e instanceof RangeError) this.errorf(`exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
+      if (e instanceof RangeError) {
+        this.at(t);
+        this.errorf(`exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
+      }
       throw e;
     }
   }

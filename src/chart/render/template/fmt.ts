@@ -378,9 +378,8 @@ class Printer {
   /** An element of a slice or map: an interface value; nil prints as <nil> for %v. */
   private printElem(e: GoValue, verb: string, depth: number): void {
     if (e === null) {
-      if (this.sharpV) this.buf += 'interface {}(nil)';
-      else if (verb === 'v') this.buf += '<nil>';
-      else this.badVerb(verb, null);
+      // Go prints a nil interface element as <nil> whatever the verb.
+      this.buf += this.sharpV ? 'interface {}(nil)' : '<nil>';
       return;
     }
     this.printArg(e, verb, depth);

@@ -25,6 +25,9 @@ export interface TemplateSetOptions {
   missingKey?: MissingKey;
 }
 
+/** How many execute() calls are on the stack (nested through include/tpl). */
+let activeExecutions = 0;
+
 /** Go's *template.Template as Helm uses it: one namespace of templates and one function map. */
 export class TemplateSet {
   private readonly trees: Map<string, Tree>;
@@ -63,14 +66,21 @@ export class TemplateSet {
     if (tree === undefined) {
       throw new TemplateError('exec', `template: no template ${quoteGo(name)} associated with template "gotpl"`);
     }
+    activeExecutions++;
     try {
       return executeTree({ lookup: (n) => this.trees.get(n), funcs: this.funcs, missingKey: this.missingKey }, tree, data);
     } catch (e) {
       if (e instanceof ExecError) throw new TemplateError('exec', e.message);
-      if (e instanceof RangeError) {
+      // JS runs out of stack long before Go's limits. Inside a nested execution (an
+      // `include` calling back into execute) the RangeError is passed on, so the
+      // function that recursed can report it as Helm does; at the outermost level it
+      // becomes Go's depth error.
+      if (e instanceof RangeError && activeExecutions === 1) {
         throw new TemplateError('exec', `template: ${name}: exceeded maximum template depth (100000)`);
       }
       throw e;
+    } finally {
+      activeExecutions--;
     }
   }
 
