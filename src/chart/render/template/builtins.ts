@@ -57,6 +57,11 @@ function showS(v: Val): string {
   return sprintf('%s', [toGo(v)]);
 }
 
+/** Go 1.25 names both types (Helm's Go; Go 1.19 said only "incompatible types for comparison"). */
+function incompatible(a: Val, b: Val): never {
+  return err(`incompatible types for comparison: ${typeName(toGo(a))} and ${typeName(toGo(b))}`);
+}
+
 function eq(args: Val[]): Val {
   const [a1, ...rest] = args;
   if (rest.length === 0) err('missing argument for comparison');
@@ -65,7 +70,7 @@ function eq(args: Val[]): Val {
     const k2 = kindOf(a);
     let t = false;
     if (k1 !== k2) {
-      if (a1 !== undefined && a1 !== null && a !== undefined && a !== null) err('incompatible types for comparison');
+      if (a1 !== undefined && a1 !== null && a !== undefined && a !== null) incompatible(a1, a);
     } else if (k1 === 'invalid' || k1 === 'other') {
       const n1 = a1 === undefined || a1 === null;
       const n2 = a === undefined || a === null;
@@ -88,7 +93,7 @@ function lt(a: Val, b: Val): boolean {
   if (k1 === 'invalid' || k1 === 'other') err('invalid type for comparison');
   const k2 = kindOf(b);
   if (k2 === 'invalid' || k2 === 'other') err('invalid type for comparison');
-  if (k1 !== k2) err('incompatible types for comparison');
+  if (k1 !== k2) incompatible(a, b);
   if (k1 === 'bool') err('invalid type for comparison');
   return (a as number | bigint | string) < (b as number | bigint | string);
 }
@@ -204,10 +209,6 @@ export function jsEscape(s: string): string {
         continue;
       case '=':
         out += '\\u003D';
-        continue;
-      case '`':
-        // Go ≥ 1.20.3 escapes backquotes too (template literals in JS).
-        out += '\\u0060';
         continue;
     }
     if (cp < 0x20) out += '\\u00' + cp.toString(16).toUpperCase().padStart(2, '0');

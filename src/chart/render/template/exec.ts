@@ -167,9 +167,17 @@ class State {
       const val = this.evalPipeline(dot, r.pipe);
       const mark = this.mark();
       const ndecl = r.pipe.decl.length;
+      const decl = r.pipe.decl;
       const one = (index: Boxed, elem: Boxed): void => {
-        if (ndecl > 0) this.setTopVar(1, elem);
-        if (ndecl > 1) this.setTopVar(2, index);
+        // `range $i, $e := x` declares (the two variables are the top of the stack);
+        // `range $i, $e = x` (Go 1.22) assigns existing ones.
+        if (r.pipe.isAssign) {
+          if (ndecl > 0) this.setVar(decl[0]!.ident[0]!, ndecl > 1 ? index : elem);
+          if (ndecl > 1) this.setVar(decl[1]!.ident[0]!, elem);
+        } else {
+          if (ndecl > 0) this.setTopVar(1, elem);
+          if (ndecl > 1) this.setTopVar(2, index);
+        }
         try {
           this.walk(elem, r.list);
         } catch (e) {

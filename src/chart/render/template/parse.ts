@@ -21,6 +21,9 @@ import { nodeString } from './nodes.js';
 import { SyntaxError_, fromBytes, quoteGo, unquoteBytes, unquoteChar } from './quote.js';
 import { parseGoFloat, parseGoInt } from './numbers.js';
 
+/** Go's limit on nested parentheses (parse.maxStackDepth). */
+const MAX_STACK_DEPTH = 10000;
+
 /** A parse error: Go's full message (`template: NAME:LINE: ...`). */
 export class ParseError extends Error {}
 
@@ -37,7 +40,13 @@ export function parseTrees(name: string, text: string, hasFunc: (name: string) =
   const items = lex(bytes, { breakOK: !hasFunc('break'), continueOK: !hasFunc('continue') });
   const treeSet = new Map<string, Tree>();
   const p = new Parser(items, src, hasFunc, treeSet);
-  p.parseTop(name);
+  try {
+    p.parseTop(name);
+  } catch (e) {
+    // The parser recurses per nesting level; JS may run out of stack before Go's limit.
+    if (e instanceof RangeError) p.errorf('max expression depth exceeded');
+    throw e;
+  }
   return treeSet;
 }
 
@@ -61,6 +70,7 @@ class Parser {
   private vars: string[] = ['$'];
   private rangeDepth = 0;
   private actionLine = 0;
+  private stackDepth = 0;
 
   constructor(
     private readonly items: Item[],
@@ -442,8 +452,16 @@ class Parser {
       case T.Complex:
       case T.Number:
         return this.number(token);
-      case T.LeftParen:
-        return this.pipeline('parenthesized pipeline', T.RightParen);
+      case T.LeftParen: {
+        // Go's maxStackDepth: deep nesting is refused rather than overflowing the stack.
+        if (this.stackDepth >= MAX_STACK_DEPTH) this.errorf('max expression depth exceeded');
+        this.stackDepth++;
+        try {
+          return this.pipeline('parenthesized pipeline', T.RightParen);
+        } finally {
+          this.stackDepth--;
+        }
+      }
       case T.String:
       case T.RawString:
         return { type: 'string', ...base, quoted: fromBytes(token.val), text: this.unquote(token.val) };
