@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TemplateSet, type FuncMap, type GoValue } from '../src/chart/render/template/index.js';
+import { GoObject, TemplateError, TemplateSet, type FuncMap, type GoFunc, type GoValue } from '../src/chart/render/template/index.js';
 
 interface Case {
   name: string;
@@ -146,5 +146,79 @@ describe('corpus', () => {
     expect(total).toBeGreaterThan(0);
     // Printed so the count of cases not checked against Go stays visible.
     console.log(`render-diff: ${total} cases in ${files.length} files; ${differs} judged by "expect" (goDiffers)`);
+  });
+});
+
+/** What the Go oracle cannot show: the TemplateSet API, strict mode, Go structs. */
+describe('TemplateSet API', () => {
+  class Meta extends GoObject {
+    readonly goType = '*chart.Metadata';
+    field(name: string): GoValue | GoFunc | undefined {
+      if (name === 'Name') return 'demo';
+      if (name === 'Version') return '1.2.3';
+      if (name === 'Join') {
+        const join: GoFunc = (a, b) => `${String(a)}-${String(b)}`;
+        join.params = ['string', 'string'];
+        return join;
+      }
+      return undefined;
+    }
+    format(): string {
+      return '{demo 1.2.3}';
+    }
+  }
+
+  it('names, has, clone isolation, later define wins', () => {
+    const set = new TemplateSet();
+    set.parse('a.tpl', '{{ define "x" }}one{{ end }}');
+    set.parse('main', '{{ template "x" }}');
+    const clone = set.clone();
+    clone.parse('b.tpl', '{{ define "x" }}two{{ end }}');
+    expect(set.execute('main', null)).toBe('one');
+    expect(clone.execute('main', null)).toBe('two');
+    expect(set.has('x') && set.has('a.tpl') && !set.has('b.tpl')).toBe(true);
+    expect(clone.names().sort()).toEqual(['a.tpl', 'b.tpl', 'main', 'x']);
+  });
+
+  it('throws TemplateError with kind and Go text', () => {
+    const set = new TemplateSet();
+    expect(() => set.parse('p', '{{ nosuch }}')).toThrow(TemplateError);
+    try {
+      set.parse('p', 'a\n{{ if }}');
+    } catch (e) {
+      expect(e).toBeInstanceOf(TemplateError);
+      expect((e as TemplateError).kind).toBe('parse');
+      expect((e as TemplateError).message).toBe('template: p:2: missing value for if');
+    }
+    set.parse('q', '{{ .a.b }}');
+    expect(() => set.execute('q', {})).toThrow('template: q:1:5: executing "q" at <.a.b>: nil pointer evaluating interface {}.b');
+    expect(() => set.execute('nope', {})).toThrow('template: no template "nope" associated with template "gotpl"');
+  });
+
+  it("missingKey 'error' (helm --strict)", () => {
+    const set = new TemplateSet({ missingKey: 'error' });
+    set.parse('s', '{{ .a }}');
+    expect(() => set.execute('s', {})).toThrow('template: s:1:3: executing "s" at <.a>: map has no entry for key "a"');
+    expect(set.execute('s', { a: null })).toBe('<no value>');
+  });
+
+  it('Go structs: fields, methods with typed parameters, printing', () => {
+    const set = new TemplateSet();
+    set.parse('o', '{{ .Chart.Name }} {{ .Chart.Join "a" "b" }} {{ .Chart }} {{ printf "%T" .Chart }}');
+    expect(set.execute('o', { Chart: new Meta() })).toBe('demo a-b {demo 1.2.3} *chart.Metadata');
+    set.parse('bad', '{{ .Chart.Nope }}');
+    expect(() => set.execute('bad', { Chart: new Meta() })).toThrow("can't evaluate field Nope in type *chart.Metadata");
+    set.parse('arg', '{{ .Chart.Join 1 "b" }}');
+    expect(() => set.execute('arg', { Chart: new Meta() })).toThrow('at <1>: expected string; found 1');
+  });
+
+  it('renders a large template quickly', () => {
+    const set = new TemplateSet();
+    set.parse('big', '{{ range .items }}- name: {{ .name }}\n  port: {{ .port }}\n{{ end }}'.repeat(20));
+    const items = Array.from({ length: 500 }, (_, i) => ({ name: `item${i}`, port: 8000 + i }));
+    const t0 = performance.now();
+    const out = set.execute('big', { items });
+    expect(out.length).toBeGreaterThan(250_000);
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 });
