@@ -333,3 +333,37 @@ describe('loading charts safely', () => {
     expect(isCompatibleRange('', '3.1.0')).toBe(true);
   });
 });
+
+describe('airlock template (command)', () => {
+  it('prints helm template output for a chart folder, and JSON with --json', async () => {
+    const dir = await tempDir('airlock-render-');
+    try {
+      const chart = join(dir.path, 'app');
+      await mkdir(join(chart, 'templates'), { recursive: true });
+      await mkdir(join(chart, 'crds'));
+      await writeFile(join(chart, 'Chart.yaml'), chartYaml('app'));
+      await writeFile(join(chart, 'values.yaml'), 'big: 1000000\n');
+      await writeFile(join(chart, 'crds', 'crd.yaml'), 'kind: CustomResourceDefinition\n');
+      await writeFile(join(chart, 'templates', 'a.yaml'), 'kind: Service\nn: {{ .Values.big }}\nns: {{ .Release.Namespace }}\n---\n# only a comment\n---\n\n');
+      await writeFile(join(chart, 'templates', 'b.yaml'), 'kind: Namespace\nv: {{ .Capabilities.KubeVersion.Minor }}\n');
+      const lines: string[] = [];
+      const io = { out: (l: string) => lines.push(l), err: () => undefined, tty: false };
+      const { templateCommand } = await import('../src/cli/commands/template.js');
+      await templateCommand(chart, { namespace: 'prod', kubeVersion: '1.30', includeCrds: true }, io);
+      expect(lines.join('\n')).toBe(
+        '---\n# Source: app/crds/crd.yaml\nkind: CustomResourceDefinition\n\n' +
+          '---\n# Source: app/templates/b.yaml\nkind: Namespace\nv: 30\n' +
+          '---\n# Source: app/templates/a.yaml\nkind: Service\nn: 1e+06\nns: prod\n' +
+          '---\n# Source: app/templates/a.yaml\n# only a comment',
+      );
+      lines.length = 0;
+      await templateCommand(chart, { json: true }, io);
+      const json = JSON.parse(lines[0]!) as { ok: boolean; documents: { source: string; kind: string }[]; values: unknown };
+      expect(json.ok).toBe(true);
+      expect(json.documents.map((d) => d.kind)).toEqual(['Namespace', 'Service', '']);
+      expect(json.values).toEqual({ big: 1000000 });
+    } finally {
+      await dir.cleanup();
+    }
+  });
+});

@@ -47,7 +47,11 @@ function validatorFor(schema: unknown): ValidateFunction {
     if (draft === '6') (ajv as unknown as { addMetaSchema(s: unknown): void }).addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json'));
   }
   addFormats()(ajv);
-  return ajv.compile(schema);
+  // The draft is chosen above; Ajv knows each meta-schema under one spelling only
+  // (http, with '#'), while charts write https or leave out the '#'.
+  const root = isTable(schema as never) ? { ...(schema as Record<string, unknown>) } : schema;
+  if (root !== schema) delete (root as Record<string, unknown>).$schema;
+  return ajv.compile(root);
 }
 
 function jsonType(v: unknown): string {
