@@ -58,7 +58,8 @@ export function isEmptyTree(n: Node | null): boolean {
     case 'list':
       return n.nodes.every(isEmptyTree);
     case 'text':
-      return n.text.trim() === '' && !/[^ \t\n\v\f\r\u0085\u00a0]/.test(n.text);
+      // bytes.TrimSpace: Unicode White_Space (JS \s has U+FEFF but not U+0085).
+      return /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/.test(n.text);
     default:
       return false;
   }

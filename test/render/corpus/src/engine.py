@@ -490,6 +490,288 @@ case(g, "exec partial output discarded", "abc{{ .nil.x }}", V, expectError="nil 
 case(g, "exec error message with percent", "{{ fail \"100% %d\" }}", expectError="100% %d")
 case(g, "exec unicode column bytes", "é✓ {{ .nil.x }}", V, expectError="template: t:1:13:")
 
+# ---------------------------------------------------------------- helm (chart-shaped templates)
+g = "helm"
+HELPERS = """{{/*
+Expand the name of the chart.
+*/}}
+{{- define "mychart.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Create a default fully qualified app name.
+*/}}
+{{- define "mychart.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "mychart.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "mychart.labels" -}}
+helm.sh/chart: {{ include "mychart.chart" . }}
+{{ include "mychart.selectorLabels" . }}
+{{- if .Chart.AppVersion }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "mychart.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "mychart.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "mychart.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "mychart.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+"""
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "mychart.fullname" . }}
+  labels:
+    {{- include "mychart.labels" . | nindent 4 }}
+spec:
+  {{- if not .Values.autoscaling.enabled }}
+  replicas: {{ .Values.replicaCount }}
+  {{- end }}
+  selector:
+    matchLabels:
+      {{- include "mychart.selectorLabels" . | nindent 6 }}
+  template:
+    metadata:
+      {{- with .Values.podAnnotations }}
+      annotations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      labels:
+        {{- include "mychart.labels" . | nindent 8 }}
+        {{- with .Values.podLabels }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    spec:
+      {{- with .Values.imagePullSecrets }}
+      imagePullSecrets:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      serviceAccountName: {{ include "mychart.serviceAccountName" . }}
+      securityContext:
+        {{- toYaml .Values.podSecurityContext | nindent 8 }}
+      containers:
+        - name: {{ .Chart.Name }}
+          securityContext:
+            {{- toYaml .Values.securityContext | nindent 12 }}
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"
+          imagePullPolicy: {{ .Values.image.pullPolicy }}
+          ports:
+            - name: http
+              containerPort: {{ .Values.service.port }}
+              protocol: TCP
+          {{- with .Values.env }}
+          env:
+            {{- range $k, $v := . }}
+            - name: {{ $k }}
+              value: {{ $v | quote }}
+            {{- end }}
+          {{- end }}
+          resources:
+            {{- toYaml .Values.resources | nindent 12 }}
+      {{- with .Values.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with .Values.tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+"""
+
+def top(values, chart=None, release=None):
+    return {
+        "Chart": chart or {"Name": "mychart", "Version": "0.1.0+build.7", "AppVersion": "1.16.0"},
+        "Release": release or {"Name": "rel", "Namespace": "default", "Service": "Helm", "IsInstall": True},
+        "Values": values,
+        "Template": {"Name": "mychart/templates/deployment.yaml", "BasePath": "mychart/templates"},
+    }
+
+VALUES = {
+    "replicaCount": 1,
+    "image": {"repository": "nginx", "pullPolicy": "IfNotPresent", "tag": ""},
+    "imagePullSecrets": [],
+    "nameOverride": "",
+    "fullnameOverride": "",
+    "serviceAccount": {"create": True, "annotations": {}, "name": ""},
+    "podAnnotations": {},
+    "podLabels": {},
+    "podSecurityContext": {},
+    "securityContext": {},
+    "service": {"type": "ClusterIP", "port": 80},
+    "resources": {},
+    "autoscaling": {"enabled": False, "minReplicas": 1, "maxReplicas": 100, "targetCPUUtilizationPercentage": 80},
+    "nodeSelector": {},
+    "tolerations": [],
+}
+import copy
+V2 = copy.deepcopy(VALUES)
+V2.update({
+    "replicaCount": 3,
+    "image": {"repository": "registry.local:5000/team/app", "pullPolicy": "Always", "tag": "2.0.1"},
+    "imagePullSecrets": [{"name": "regcred"}],
+    "fullnameOverride": "a-very-long-release-name-that-goes-on-and-on-and-on-past-the-limit-of-63",
+    "serviceAccount": {"create": False, "name": ""},
+    "podAnnotations": {"prometheus.io/scrape": "true", "checksum/config": "abc123"},
+    "podLabels": {"tier": "web"},
+    "podSecurityContext": {"fsGroup": 2000, "runAsNonRoot": True},
+    "securityContext": {"capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": True, "runAsUser": 1000},
+    "service": {"port": 8080},
+    "env": {"LOG_LEVEL": "debug", "WORKERS": 4, "RATIO": 0.75, "ENABLED": True},
+    "resources": {"limits": {"cpu": "100m", "memory": "128Mi"}, "requests": {"cpu": 0.5, "memory": 1000000}},
+    "nodeSelector": {"kubernetes.io/os": "linux"},
+    "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "web", "effect": "NoSchedule"}],
+})
+V3 = copy.deepcopy(VALUES)
+V3.update({"nameOverride": "web", "autoscaling": {"enabled": True}, "serviceAccount": {"create": True, "name": "custom-sa"}})
+
+case(g, "helm create deployment defaults", DEPLOYMENT, top(VALUES), templates={"mychart/templates/_helpers.tpl": HELPERS})
+case(g, "helm create deployment configured", DEPLOYMENT, top(V2), templates={"mychart/templates/_helpers.tpl": HELPERS})
+case(g, "helm create deployment autoscaling", DEPLOYMENT, top(V3, release={"Name": "myrel-mychart", "Service": "Helm"}), templates={"mychart/templates/_helpers.tpl": HELPERS})
+case(g, "helm service", """apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "mychart.fullname" . }}
+  labels:
+    {{- include "mychart.labels" . | nindent 4 }}
+spec:
+  type: {{ .Values.service.type }}
+  ports:
+    - port: {{ .Values.service.port }}
+      targetPort: http
+      protocol: TCP
+      name: http
+  selector:
+    {{- include "mychart.selectorLabels" . | nindent 4 }}
+""", top(VALUES), templates={"mychart/templates/_helpers.tpl": HELPERS})
+case(g, "helm notes", """1. Get the application URL by running these commands:
+{{- if contains "NodePort" .Values.service.type }}
+  export NODE_PORT=$(kubectl get --namespace {{ .Release.Namespace }} -o jsonpath="{.spec.ports[0].nodePort}" services {{ include "mychart.fullname" . }})
+{{- else if contains "ClusterIP" .Values.service.type }}
+  export POD_NAME=$(kubectl get pods --namespace {{ .Release.Namespace }} -l "app.kubernetes.io/name={{ include "mychart.name" . }},app.kubernetes.io/instance={{ .Release.Name }}" -o jsonpath="{.items[0].metadata.name}")
+  echo "Visit http://127.0.0.1:8080 to use your application"
+{{- end }}
+""", top(VALUES), templates={"mychart/templates/_helpers.tpl": HELPERS})
+case(g, "helm configmap range and quote", """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-config
+data:
+  {{- range $key, $val := .Values.config }}
+  {{ $key }}: {{ $val | quote }}
+  {{- end }}
+  count: {{ len .Values.config | quote }}
+  replicas: "{{ .Values.replicas }}"
+  big: {{ .Values.big }}
+  ratio: {{ .Values.ratio }}
+""", top({"config": {"b": "two", "a": 1, "c": True, "d": None, "e": 1.5}, "replicas": 3, "big": 2000000, "ratio": 0.25}))
+case(g, "helm tpl value", "{{ tpl .Values.tmpl . }}", top({"tmpl": "{{ .Release.Name }}-{{ .Values.x }}", "x": "y"}))
+case(g, "helm required present", "{{ required \"need x\" .Values.x }}", top({"x": "here"}))
+case(g, "helm required missing", "{{ required \"need x\" .Values.x }}", top({}), expectError="need x")
+case(g, "helm if and eq on values", "{{ if and .Values.ingress.enabled (eq .Values.ingress.className \"nginx\") }}nginx{{ else }}other{{ end }}", top({"ingress": {"enabled": True, "className": "nginx"}}))
+case(g, "helm range hosts", """{{- range .Values.ingress.hosts }}
+- host: {{ .host | quote }}
+  paths:
+    {{- range .paths }}
+    - path: {{ .path }}
+      pathType: {{ .pathType }}
+    {{- end }}
+{{- end }}""", top({"ingress": {"hosts": [{"host": "a.local", "paths": [{"path": "/", "pathType": "Prefix"}]}, {"host": "b.local", "paths": [{"path": "/x", "pathType": "Exact"}, {"path": "/y", "pathType": "Prefix"}]}]}}))
+case(g, "helm dollar in range", "{{- range .Values.list }}{{ $.Release.Name }}-{{ . }} {{ end }}", top({"list": ["a", "b"]}))
+case(g, "helm missing values chain", "{{ .Values.a.b.c }}", top({}), expectError="nil pointer evaluating interface {}.b")
+case(g, "helm default chain", "{{ .Values.a | default \"x\" }} {{ default 5 .Values.n }} {{ default 5 .Values.z }}", top({"n": 0}))
+case(g, "helm printf float value d", "{{ printf \"%d\" .Values.port }}", top({"port": 8080}))
+case(g, "helm int conversion", "{{ int .Values.port }} {{ .Values.port | int64 }} {{ printf \"%d\" (int .Values.port) }}", top({"port": 8080}))
+case(g, "helm toString number", "{{ toString .Values.n }} {{ .Values.big | toString }}", top({"n": 1.5, "big": 1000000}))
+case(g, "helm nested define with vars", """{{- define "x.list" -}}
+{{- $root := . -}}
+{{- range $i, $e := .Values.items }}
+{{ $i }}: {{ $e }} ({{ $root.Release.Name }})
+{{- end }}
+{{- end -}}
+{{ include "x.list" . }}""", top({"items": ["p", "q"]}))
+case(g, "helm hasKey and index", "{{ if hasKey .Values \"a\" }}{{ index .Values \"a\" \"b\" }}{{ end }}", top({"a": {"b": "deep"}}))
+case(g, "helm with else", "{{ with .Values.x }}x={{ . }}{{ else }}no x{{ end }}", top({"x": 0}))
+case(g, "helm semver-like compare strings", "{{ if ge .Values.v \"1.20\" }}new{{ else }}old{{ end }}", top({"v": "1.21"}))
+case(g, "helm block in file", "{{ block \"mychart.extra\" . }}default-extra{{ end }}", top({}))
+case(g, "helm template vs include", "{{ define \"t1\" }}[{{ .Release.Name }}]{{ end }}{{ template \"t1\" . }}{{ include \"t1\" . | upper }}", top({}))
+
+# ---------------------------------------------------------------- lexer corners
+g = "lex"
+case(g, "dash alone", "{{-}}", expectError="illegal number syntax")
+case(g, "trim both no body", "a {{- -}} b", expectError="illegal number syntax: \"-\"")
+case(g, "field then trim", "{{ .name -}} !", V)
+case(g, "field dash no space", "{{ .name-}}", V, expectError="bad character")
+case(g, "number then trim", "{{ 3 -}}  x")
+case(g, "left trim number", "x  {{- 3 }}")
+case(g, "negative number trim", "x {{- -3 -}} y")
+case(g, "exponent missing digits", "{{ 1e }}", expectError="illegal number syntax")
+case(g, "hex missing digits", "{{ 0x }}", expectError="illegal number syntax")
+case(g, "two dots", "{{ 1.2.3 }}", expectError="unexpected \".3\" in operand")
+case(g, "hex float", "{{ 0x1.8p1 }}")
+case(g, "trailing underscore", "{{ 1_ }}", expectError="illegal number syntax")
+case(g, "underscore after zero", "{{ 0_1 }}")
+case(g, "double zero", "{{ 00 }}")
+case(g, "octal big", "{{ 0777 }}")
+case(g, "binary upper", "{{ 0B11 }}")
+case(g, "exp negative", "{{ 1e-3 }} {{ 2.5E+2 }}")
+case(g, "float leading zero", "{{ 0.000001 }} {{ 0.0000001 }}")
+case(g, "huge float", "{{ 1e300 }} {{ 1e308 }}")
+case(g, "float overflow", "{{ 1e400 }}", expectError="illegal number syntax")
+case(g, "char escapes", "{{ '\\\\' }} {{ '\\'' }} {{ '\\x41' }} {{ '\\u00e9' }} {{ '\\101' }}")
+case(g, "char bad escape", "{{ '\\q' }}", expectError="invalid syntax")
+case(g, "string with delims", "{{ \"}}\" }}{{ `{{` }}")
+case(g, "raw string newline", "{{ `a\nb` }}")
+case(g, "raw string carriage return dropped", "{{ `a\r\nb` }}")
+case(g, "comment with stars", "{{/* ** */}}x{{/**/}}")
+case(g, "comment needs delim", "{{ /* c */ }}", expectError="unexpected \"/\" in command")
+case(g, "comment trim left only", "a  {{- /* c */}}  b")
+case(g, "comment trim right only", "a  {{/* c */ -}}  b")
+case(g, "unicode identifier field", "{{ .héllo }}", {"héllo": "ok"})
+case(g, "unicode in text and action", "ü{{ \"ß\" }}ü")
+case(g, "tab and newline spacing", "{{\t.name\n}}", V)
+case(g, "action spanning lines error line", "{{ .name\n|\nnosuch }}", V, expectError="template: t:3: function \"nosuch\" not defined")
+case(g, "unclosed action newline", "{{ .name\nrest", V, expectError="unclosed action")
+case(g, "keyword as field", "{{ .if }} {{ .range }} {{ .end }}", {"if": 1, "range": 2, "end": 3})
+case(g, "variable named like keyword", "{{ $if := 1 }}{{ $if }}")
+case(g, "dollar field", "{{ $.name }}{{ with .nested }}{{ $.name }}{{ end }}", V)
+case(g, "pipe into field method arg", "{{ .name | printf \"%s-%s\" \"x\" }}", V)
+case(g, "parenthesized pipe chain field", "{{ (dict \"a\" (dict \"b\" 7)).a.b }}")
+case(g, "nil literal argument", "{{ default \"d\" nil }} {{ print nil 1 }}")
+case(g, "true false identifiers", "{{ if true }}{{ not false }}{{ end }}")
+case(g, "empty text between actions", "{{ 1 }}{{ 2 }}")
+case(g, "whitespace only template", "  \n\t ")
+case(g, "define whitespace only body ok", "{{ define \"w\" }} \n {{ end }}[{{ template \"w\" }}]")
+case(g, "define redefined when first empty", "{{ define \"w\" }} {{ end }}{{ define \"w\" }}full{{ end }}{{ template \"w\" }}")
+case(g, "define nbsp body counts as empty", "{{ define \"w\" }}\u00a0{{ end }}{{ define \"w\" }}x{{ end }}{{ template \"w\" }}")
+case(g, "else if else with spacing", "{{if false}}a{{else   if true}}b{{end}}")
+case(g, "else with trim", "{{ if false -}} a {{- else -}} b {{- end }}")
+case(g, "end with trim", "{{ range .list -}} {{ . }} {{- end }}", V)
+
 
 for name, cases in groups.items():
     path = os.path.join(HERE, "..", f"engine-{name}.json")
