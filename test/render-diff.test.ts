@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GoObject, TemplateError, TemplateSet, type FuncMap, type GoFunc, type GoValue } from '../src/chart/render/template/index.js';
+import { GoObject, TemplateError, TemplateSet, quoteGo, type FuncMap, type GoFunc, type GoValue } from '../src/chart/render/template/index.js';
 
 interface Case {
   name: string;
@@ -56,25 +56,45 @@ async function loadFuncs(): Promise<FuncModule> {
 
 const funcModule = await loadFuncs();
 
-/** Renders one case with the TypeScript engine as the oracle does with Go. */
+/**
+ * Renders one case with the TypeScript engine as the oracle does with Go. As in Helm,
+ * `include` executes in the set it was called from: inside `tpl` that is tpl's clone
+ * (which sees the defines of the tpl text), and tpl parses its text under the name of
+ * the set it clones from ("gotpl").
+ */
 function renderTs(c: Case): Result {
-  let set: TemplateSet;
+  let current: TemplateSet;
+  const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
   const hooks = {
-    include: (name: string, data: GoValue): string => set.execute(name, data),
+    include: (name: string, data: GoValue): string => current.execute(name, data),
     tpl: (text: string, data: GoValue): string => {
-      const clone = set.clone();
-      clone.parse('tpl', text);
-      return clone.execute('tpl', data);
+      const parent = current;
+      const clone = parent.clone();
+      try {
+        clone.parse('gotpl', text);
+      } catch (e) {
+        throw new Error(`cannot parse template ${quoteGo(text)}: ${msg(e)}`);
+      }
+      current = clone;
+      try {
+        return clone.execute('gotpl', data);
+      } catch (e) {
+        if (e instanceof RangeError) throw e;
+        throw new Error(`error during tpl function execution for ${quoteGo(text)}: ${msg(e)}`);
+      } finally {
+        current = parent;
+      }
     },
   };
   const funcs = funcModule.helmFuncMap ? funcModule.helmFuncMap(hooks) : {};
-  set = new TemplateSet({ funcs, missingKey: 'zero' });
+  const set = new TemplateSet({ funcs, missingKey: 'zero' });
+  current = set;
   try {
     for (const n of Object.keys(c.templates ?? {}).sort()) set.parse(n, c.templates![n]!);
     set.parse(MAIN, c.template);
     return { output: set.execute(MAIN, c.data ?? null).replaceAll('<no value>', '') };
   } catch (e) {
-    return { error: e instanceof Error ? e.message : String(e) };
+    return { error: msg(e) };
   }
 }
 

@@ -1,6 +1,6 @@
 /** Go's predefined template functions (text/template funcs.go), except and/or which the executor short-circuits. */
 
-import { GoObject, type GoValue } from './types.js';
+import { GoObject, type GoParamType, type GoValue } from './types.js';
 import { isMap, sprint, sprintf, sprintln, typeName } from './fmt.js';
 import { isFunc, toGo, truth, type Val } from './values.js';
 import { isPrint } from './quote.js';
@@ -8,8 +8,8 @@ import { isPrint } from './quote.js';
 /** An error a builtin returns; the executor reports it as `error calling NAME: MSG`. */
 export class BuiltinError extends Error {}
 
-/** Go parameter kinds the executor converts constants to, as reflect does. */
-export type ParamType = 'any' | 'string' | 'int' | 'float64' | 'bool' | 'value';
+/** Go parameter types the executor converts arguments to, as reflect does; 'value' is reflect.Value (builtins). */
+export type ParamType = GoParamType | 'value';
 
 export interface Builtin {
   /** Fixed parameters; with variadic, the last entry is the element type of the `...` parameter. */

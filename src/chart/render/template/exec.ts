@@ -3,7 +3,7 @@
  * rules, the same evaluation order and the same error texts and positions.
  */
 
-import { GoObject, MAP_TYPE, SLICE_TYPE, type FuncMap, type GoFunc, type GoParamType, type GoValue } from './types.js';
+import { GoObject, MAP_TYPE, SLICE_TYPE, type FuncMap, type GoFunc, type GoValue } from './types.js';
 import { errorContext, nodeString, type ArgNode, type BranchNode, type CommandNode, type FieldNode, type ChainNode, type IdentifierNode, type ListNode, type Node, type NumberNode, type PipeNode, type TemplateNode, type VariableNode } from './nodes.js';
 import type { Tree } from './parse.js';
 import { BUILTINS, type ParamType } from './builtins.js';
@@ -433,18 +433,39 @@ class State {
   }
 
   private validateType(v: Val, typ: ParamType): Val {
-    switch (typ) {
+    const cls = paramClass(typ);
+    switch (cls) {
       case 'value':
         return v;
       case 'any':
         return v === undefined ? null : v;
     }
-    if (v === undefined) this.errorf(`invalid value; expected ${typ}`);
-    const ok =
-      (typ === 'string' && typeof v === 'string') ||
-      (typ === 'int' && typeof v === 'bigint') ||
-      (typ === 'float64' && typeof v === 'number') ||
-      (typ === 'bool' && typeof v === 'boolean');
+    if (v === undefined) {
+      if (cls === 'map' || cls === 'slice') return null; // Go: the zero value of a nilable type
+      this.errorf(`invalid value; expected ${typ}`);
+    }
+    let ok: boolean;
+    switch (cls) {
+      case 'string':
+        ok = typeof v === 'string';
+        break;
+      case 'bool':
+        ok = typeof v === 'boolean';
+        break;
+      case 'int':
+      case 'uint':
+        ok = typeof v === 'bigint';
+        break;
+      case 'float':
+        ok = typeof v === 'number';
+        break;
+      case 'map':
+        ok = isMap(v) && typeName(v) === typ;
+        break;
+      case 'slice':
+        ok = Array.isArray(v) && typeName(v) === typ;
+        break;
+    }
     if (!ok) this.errorf(`wrong type for value; expected ${typ}; got ${v === null ? 'interface {}' : typeName(toGo(v))}`);
     return v;
   }
@@ -454,10 +475,12 @@ class State {
     switch (n.type) {
       case 'dot':
         return this.validateType(dot.v, typ);
-      case 'nil':
-        if (typ === 'any') return null;
-        if (typ === 'value') return undefined;
+      case 'nil': {
+        const cls = paramClass(typ);
+        if (cls === 'value') return undefined;
+        if (cls === 'any' || cls === 'map' || cls === 'slice') return null;
         return this.errorf(`cannot assign nil to ${typ}`);
+      }
       case 'field':
         return this.validateType(this.evalFieldNode(dot, n, [n], MISSING), typ);
       case 'variable':
@@ -469,19 +492,25 @@ class State {
       case 'chain':
         return this.validateType(this.evalChainNode(dot, n, null, MISSING), typ);
     }
-    switch (typ) {
+    switch (paramClass(typ)) {
       case 'bool':
         if (n.type === 'bool') return n.value;
         return this.errorf(`expected bool; found ${nodeString(n)}`);
-      case 'float64':
+      case 'float':
         if (n.type === 'number' && n.isFloat) return n.float;
         return this.errorf(`expected float; found ${nodeString(n)}`);
       case 'int':
         if (n.type === 'number' && n.isInt) return n.int;
         return this.errorf(`expected integer; found ${nodeString(n)}`);
+      case 'uint':
+        if (n.type === 'number' && n.isUint) return n.uint;
+        return this.errorf(`expected unsigned integer; found ${nodeString(n)}`);
       case 'string':
         if (n.type === 'string') return n.text;
         return this.errorf(`expected string; found ${nodeString(n)}`);
+      case 'map':
+      case 'slice':
+        return this.errorf(`can't handle ${nodeString(n)} for arg of type ${typ}`);
     }
     // interface{} and reflect.Value parameters: Go's evalEmptyInterface
     switch (n.type) {
@@ -505,16 +534,26 @@ class State {
   }
 }
 
-/** Parameter kinds of a user function from its declared Go signature. */
+/** Parameter types of a user function from its declared Go signature. */
 function signature(fn: GoFunc): { params: readonly ParamType[]; variadic: boolean } {
-  if (fn.params !== undefined) return { params: fn.params.map(paramKind), variadic: fn.variadic === true };
+  if (fn.params !== undefined) return { params: fn.params, variadic: fn.variadic === true };
   if (fn.arity === undefined) return { params: ['any'], variadic: true };
   const n = fn.arity + (fn.variadic ? 1 : 0);
   return { params: new Array<ParamType>(n).fill('any'), variadic: fn.variadic === true };
 }
 
-function paramKind(t: GoParamType): ParamType {
-  return t === 'string' || t === 'int' || t === 'float64' || t === 'bool' ? t : 'any';
+type ParamClass = 'value' | 'any' | 'string' | 'bool' | 'int' | 'uint' | 'float' | 'map' | 'slice';
+
+/** How reflect treats a parameter type when converting arguments. */
+function paramClass(t: ParamType): ParamClass {
+  if (t === 'value') return 'value';
+  if (t === 'string' || t === 'bool') return t;
+  if (t.startsWith('int')) return 'int';
+  if (t.startsWith('uint')) return 'uint';
+  if (t.startsWith('float')) return 'float';
+  if (t.startsWith('map[')) return 'map';
+  if (t.startsWith('[]')) return 'slice';
+  return 'any';
 }
 
 export type { ListNode };

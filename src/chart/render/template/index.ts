@@ -15,6 +15,7 @@ export type { TemplateErrorKind } from './errors.js';
 export type { MissingKey } from './exec.js';
 export { sprint, sprintf, sprintln, formatValue, typeName } from './fmt.js';
 export { formatFloat } from './ftoa.js';
+export { quoteGo } from './quote.js';
 export { htmlEscape, jsEscape, queryEscape } from './builtins.js';
 export * from './types.js';
 

@@ -85,10 +85,31 @@ export class TemplateFuncError extends Error {}
 /**
  * Go type of one parameter of a GoFunc, so the engine converts constant arguments and
  * reports type errors as Go's reflect call does (`expected string; found 3`,
- * `wrong type for value; expected int; got float64`). Types outside this list act as
- * `'any'` (interface{}): the function checks its arguments itself.
+ * `wrong type for value; expected int; got float64`, `can't handle "x" for arg of type
+ * map[string]interface {}`). 'any' and 'interface {}' take anything (the function
+ * checks its arguments itself). Integer kinds accept any bigint (the value model does
+ * not tell int from int64).
  */
-export type GoParamType = 'any' | 'string' | 'int' | 'float64' | 'bool';
+export type GoParamType =
+  | 'any'
+  | 'interface {}'
+  | 'string'
+  | 'bool'
+  | 'int'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'float64'
+  | 'float32'
+  | 'map[string]interface {}'
+  | '[]interface {}'
+  | '[]string';
 
 /**
  * Optional signature of a GoFunc (set as a property on the function): `params` lists
