@@ -50,14 +50,9 @@ export function executeTree(env: ExecEnv, tree: Tree, data: GoValue): string {
   // reflect.ValueOf(nil) is the invalid value, not a nil interface.
   const dot: Boxed = { v: data === null ? undefined : data, iface: false };
   const s = new State(env, tree.name, 0, out, [{ name: '$', value: dot }]);
-  try {
-    s.walk(dot, tree.root);
-  } catch (e) {
-    if (e instanceof RangeError) {
-      throw new ExecError(`template: ${tree.name}: exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
-    }
-    throw e;
-  }
+  // A RangeError (JS stack exhausted) is left to the caller: TemplateSet.execute knows
+  // whether it runs nested inside an include.
+  s.walk(dot, tree.root);
   return out.join('');
 }
 
@@ -547,6 +542,7 @@ type ParamClass = 'value' | 'any' | 'string' | 'bool' | 'int' | 'uint' | 'float'
 /** How reflect treats a parameter type when converting arguments. */
 function paramClass(t: ParamType): ParamClass {
   if (t === 'value') return 'value';
+  if (t === 'any' || t === 'interface {}') return 'any';
   if (t === 'string' || t === 'bool') return t;
   if (t.startsWith('int')) return 'int';
   if (t.startsWith('uint')) return 'uint';
