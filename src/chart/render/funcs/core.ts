@@ -182,26 +182,47 @@ export const coreFuncs: FuncMap = {
   adler32sum: fn(1, (s) => adler32(Buffer.from(argString(s), 'utf8')).toString()),
 };
 
-/** base64.StdEncoding.DecodeString, with Go's CorruptInputError text returned as the result (sprig does). */
+/**
+ * base64.StdEncoding.DecodeString, with Go's CorruptInputError text returned as the result
+ * (sprig does that). Go decodes quantum by quantum and reports the offset of the first bad
+ * byte, or the start of an incomplete final quantum; \r and \n are skipped.
+ */
 function b64dec(s: string): string {
-  // Go ignores \r and \n; anything else outside the alphabet, or bad padding, is an error at that byte
-  const clean = s.replace(/[\r\n]/g, '');
-  const m = /^[A-Za-z0-9+/]*={0,2}$/.exec(clean);
+  const bytes = [...s];
+  let si = 0;
+  const out: string[] = [];
   const bad = (off: number) => `illegal base64 data at input byte ${off}`;
-  if (!m) {
-    const idx = [...clean].findIndex((c) => !/[A-Za-z0-9+/=]/.test(c));
-    return bad(idx >= 0 ? idx : clean.indexOf('='));
+  for (;;) {
+    const q: string[] = [];
+    let j = 0;
+    while (j < 4) {
+      if (si === bytes.length) {
+        if (j === 0) return Buffer.from(out.join(''), 'base64').toString('utf8');
+        return bad(si - j);
+      }
+      const c = bytes[si]!;
+      si++;
+      if (c === '\n' || c === '\r') continue;
+      if (c === '=') {
+        // padding: only in positions 2 or 3 of the last quantum
+        if (j === 0 || j === 1) return bad(si - 1);
+        if (j === 2) {
+          while (si < bytes.length && (bytes[si] === '\n' || bytes[si] === '\r')) si++;
+          if (si === bytes.length) return bad(bytes.length);
+          if (bytes[si] !== '=') return bad(si - 1);
+          si++;
+        }
+        while (si < bytes.length && (bytes[si] === '\n' || bytes[si] === '\r')) si++;
+        if (si < bytes.length) return bad(si);
+        out.push(q.join('') + '='.repeat(4 - j));
+        return Buffer.from(out.join(''), 'base64').toString('utf8');
+      }
+      if (!/[A-Za-z0-9+/]/.test(c)) return bad(si - 1);
+      q.push(c);
+      j++;
+    }
+    out.push(q.join(''));
   }
-  if (clean.length % 4 !== 0) {
-    // Go reports the offset where the quantum went wrong
-    const body = clean.replace(/=+$/, '');
-    if (clean.includes('=')) return bad(clean.length - (clean.length - body.length));
-    const rem = body.length % 4;
-    return bad(rem === 1 ? body.length - 1 : body.length);
-  }
-  const body = clean.replace(/=+$/, '');
-  if (body.length % 4 === 1) return bad(body.length - 1);
-  return Buffer.from(clean, 'base64').toString('utf8');
 }
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';

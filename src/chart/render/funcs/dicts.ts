@@ -75,6 +75,11 @@ function dig(ps: GoValue[]): GoValue {
   }
 }
 
+function deepCopyNonNil(v: GoValue): GoValue {
+  if (v === null || v === undefined) throw new TemplateFuncError('reflect: call of reflect.Value.Type on zero Value');
+  return deepCopy(v);
+}
+
 export const dictFuncs: FuncMap = {
   dict: vfn(0, (...v) => {
     const d: GoMap = {};
@@ -143,7 +148,8 @@ export const dictFuncs: FuncMap = {
   mustMerge: vfn(1, (d, ...s) => merge(false, d, s)),
   mergeOverwrite: vfn(1, (d, ...s) => merge(true, d, s)),
   mustMergeOverwrite: vfn(1, (d, ...s) => merge(true, d, s)),
-  deepCopy: fn(1, (v) => deepCopy(v)),
-  mustDeepCopy: fn(1, (v) => deepCopy(v)),
+  // copystructure panics on an untyped nil (reflect on a zero Value), in both forms
+  deepCopy: fn(1, (v) => deepCopyNonNil(v)),
+  mustDeepCopy: fn(1, (v) => deepCopyNonNil(v)),
   dig: vfn(0, (...ps) => dig(ps)),
 };

@@ -10,8 +10,14 @@ import { helmFuncs, type HelmHooks } from './helm.js';
 import { listFuncs } from './lists.js';
 import { stringFuncs } from './strings.js';
 import { extraFuncs, type FuncOptions } from './extra.js';
+import { semverFuncs } from './semver.js';
+import { regexFuncs } from './regex.js';
+import { urlFuncs } from './urls.js';
+import { dateFuncs } from './dates.js';
+import { applySignatures } from './signatures.js';
 
 export type { HelmHooks } from './helm.js';
+export { engineHooks, type EngineSet } from './hooks.js';
 export type { FuncOptions } from './extra.js';
 export { ArgTypeError } from './args.js';
 export { toYaml, marshalYaml, fromYaml, parseYamlToGo } from './yaml.js';
@@ -24,12 +30,16 @@ export function helmFuncMap(
   options: FuncOptions = {},
 ): FuncMap {
   const h: HelmHooks = hooks;
-  return {
+  return applySignatures({
     ...coreFuncs,
     ...stringFuncs,
     ...listFuncs,
     ...dictFuncs,
+    ...semverFuncs,
+    ...regexFuncs,
+    ...urlFuncs,
+    ...dateFuncs(options.now ?? (() => new Date())),
     ...extraFuncs(options),
     ...helmFuncs(h),
-  };
+  });
 }

@@ -66,7 +66,11 @@ function looksLikeTimestamp(s: string): boolean {
   );
 }
 
+/** go-yaml's resolveTable: only scalars starting with these may be anything but a string. */
+const HINTED = /^[-+0-9yYnNtTfFoO~.]/;
+
 export function resolvePlain(s: string): Resolved {
+  if (s !== '' && !HINTED.test(s)) return { tag: 'str', v: s };
   const item = RESOLVE_MAP[s];
   if (item) return item;
   const c = s[0];
@@ -192,7 +196,7 @@ function jsonTextToNode(text: string): YNode {
       while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
       const s = JSON.parse(text.slice(i, j + 1)) as string;
       i = j + 1;
-      return s;
+      return foldRawBreaks(s);
     }
     const m = /^(true|false|null|-?[0-9.eE+-]+)/.exec(text.slice(i, i + 400))!;
     i += m[0].length;
@@ -216,6 +220,19 @@ function jsonTextToNode(text: string): YNode {
     return { kind: 'map', pairs: yamlSortKeys(Object.keys(obj)).map((k) => [stringNode(k), toNode(obj[k]!)] as [YNode, YNode]) };
   };
   return toNode(parse());
+}
+
+/**
+ * encoding/json leaves U+0085 (NEL) raw, and go-yaml reads it as a line break inside the
+ * double-quoted JSON string: the break and the blanks around it fold to one space (or to
+ * n-1 newlines for n breaks), as YAML line folding does.
+ */
+function foldRawBreaks(s: string): string {
+  if (!s.includes('\u0085')) return s;
+  return s.replace(/[ \t]*\u0085(?:[ \t]*\u0085)*[ \t]*/g, (m) => {
+    const n = (m.match(/\u0085/g) ?? []).length;
+    return n === 1 ? ' ' : '\n'.repeat(n - 1);
+  });
 }
 
 /** sigs.k8s.io/yaml Marshal, with the trailing newline (Helm's toYaml trims it). Throws on JSON errors. */
