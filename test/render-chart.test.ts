@@ -330,7 +330,7 @@ describe('loading charts safely', () => {
     expect(isCompatibleRange('^0.2.3', '0.2.9')).toBe(true);
     expect(isCompatibleRange('>= 1.19.0-0', 'v1.36.0')).toBe(true);
     expect(isCompatibleRange('1.x', '1.0.0-rc1')).toBe(false);
-    expect(isCompatibleRange('', '3.1.0')).toBe(true);
+    expect(isCompatibleRange('', '3.1.0')).toBe(false); // Masterminds v3.5 refuses an empty constraint
   });
 });
 

@@ -138,6 +138,7 @@ export async function renderChart(options: RenderChartOptions): Promise<RenderCh
   if (loaded.metadata.type !== '' && loaded.metadata.type !== 'application') {
     throw new AirlockError('USAGE', `${loaded.metadata.type} charts are not installable`, { hint: 'render the application chart that depends on it' });
   }
+  if (loaded.metadata.deprecated) warnings.push('WARNING: This chart is deprecated');
   checkDependencies(loaded);
   const warn = (m: string) => warnings.push(m);
   const chart = cloneChart(loaded);

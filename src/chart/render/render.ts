@@ -92,11 +92,11 @@ function parseError(name: string, err: TemplateError): AirlockError {
   return new AirlockError('USAGE', message, { cause: err, hint: 'the chart has a template that does not parse; helm refuses it too' });
 }
 
-function execError(name: string, err: TemplateError): AirlockError {
+function execError(name: string, err: TemplateError, deepest: string | undefined): AirlockError {
   // An include that never ends: Helm stops it after 1000 levels with a message that nests
-  // every level (and JS's stack may end it sooner); one line names the template instead.
-  if (err.message.length > 4000 && /nested reference name|exceeded maximum template depth/.test(err.message)) {
-    const inner = [...err.message.matchAll(/executing "([^"]*)" at <include/g)].pop()?.[1] ?? name;
+  // every level; JS's stack may end it sooner. One line names the template instead.
+  if (/exceeded maximum template depth|nested reference name/.test(err.message) && (deepest !== undefined || err.message.length > 4000)) {
+    const inner = deepest ?? [...err.message.matchAll(/executing "([^"]*)" at <include/g)].pop()?.[1] ?? name;
     return new AirlockError('USAGE', `execution error in (${name}): rendering template has a nested reference name: ${inner}: unable to execute template`, {
       cause: err,
       hint: `template "${inner}" includes itself without end`,
@@ -116,9 +116,21 @@ export function renderTemplates(chart: Chart, top: GoMap, options: EngineOptions
   const templates = new Map<string, Renderable>();
   // The set the `include` hook executes in: the render's set, or a tpl clone while tpl runs.
   const stack: TemplateSet[] = [];
+  const depths = new Map<string, number>();
+  let deepest = { name: '', depth: 0 };
   const funcs = helmFuncMap(
     {
-      include: (name, data) => stack[stack.length - 1]!.execute(name, data),
+      include: (name, data) => {
+        // Depth per name, to name the culprit if the stack runs out before Helm's limit.
+        const depth = (depths.get(name) ?? 0) + 1;
+        depths.set(name, depth);
+        if (depth > deepest.depth) deepest = { name, depth };
+        try {
+          return stack[stack.length - 1]!.execute(name, data);
+        } finally {
+          depths.set(name, depth - 1);
+        }
+      },
       tpl: (text, data) => {
         const clone = stack[stack.length - 1]!.clone();
         try {
@@ -160,7 +172,7 @@ export function renderTemplates(chart: Chart, top: GoMap, options: EngineOptions
     try {
       out = set.execute(name, r.scope);
     } catch (err) {
-      if (err instanceof TemplateError) throw execError(name, err);
+      if (err instanceof TemplateError) throw execError(name, err, deepest.depth > 100 ? deepest.name : undefined);
       throw err;
     }
     rendered.set(name, out.replaceAll('<no value>', ''));
