@@ -5,7 +5,7 @@
  */
 
 import { GoObject, MAP_TYPE, SLICE_TYPE, type GoMap, type GoValue } from './types.js';
-import { formatFloat } from './ftoa.js';
+import { formatBinaryFloat, formatFloat, formatHexFloat } from './ftoa.js';
 import { canBackquote, quoteGo } from './quote.js';
 
 /** Go type name of a value, as reflect.Type.String() prints it. */
@@ -167,9 +167,14 @@ class Printer {
     this.zero = z;
   }
 
-  fmtFloatNum(v: number, verb: 'e' | 'E' | 'f' | 'g' | 'G', prec: number): void {
+  fmtFloatNum(v: number, verb: 'b' | 'e' | 'E' | 'f' | 'g' | 'G' | 'x' | 'X', prec: number): void {
     if (this.precPresent) prec = this.prec;
-    let num = formatFloat(v, verb, prec);
+    let num =
+      verb === 'b'
+        ? formatBinaryFloat(v)
+        : verb === 'x' || verb === 'X'
+          ? formatHexFloat(v, prec, verb === 'X')
+          : formatFloat(v, verb, prec);
     if (num[0] !== '-' && num[0] !== '+') num = '+' + num;
     if (this.space && num[0] === '+' && !this.plus) num = ' ' + num.slice(1);
     if (num[1] === 'I' || num[1] === 'N') {
@@ -180,11 +185,11 @@ class Printer {
       this.zero = z;
       return;
     }
-    if (this.sharp) {
+    if (this.sharp && verb !== 'b') {
       let digits = 0;
-      if (verb === 'g' || verb === 'G') digits = prec === -1 ? 6 : prec;
+      if (verb === 'g' || verb === 'G' || verb === 'x') digits = prec === -1 ? 6 : prec;
       let tail = '';
-      const ei = num.search(/[eE]/);
+      const ei = num.search(verb === 'x' || verb === 'X' ? /[pP]/ : /[eE]/);
       if (ei >= 0) {
         tail = num.slice(ei);
         num = num.slice(0, ei);
@@ -250,8 +255,11 @@ class Printer {
           case 'v':
             this.fmtFloatNum(v, 'g', -1);
             return;
+          case 'b':
           case 'g':
           case 'G':
+          case 'x':
+          case 'X':
             this.fmtFloatNum(v, verb, -1);
             return;
           case 'f':

@@ -139,3 +139,78 @@ export function formatFloat(v: number, fmt: 'e' | 'E' | 'f' | 'g' | 'G', prec: n
   if (prec > digs.dp) prec = digs.d.length;
   return fmtF(neg, digs, Math.max(prec - digs.dp, 0));
 }
+
+const MASK64 = (1n << 64n) - 1n;
+
+/** strconv.FormatFloat(v, 'x' or 'X', prec, 64): hexadecimal mantissa and binary exponent. */
+export function formatHexFloat(v: number, prec: number, upper: boolean): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  const neg = v < 0 || Object.is(v, -0);
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(v));
+  const bits = view.getBigUint64(0);
+  let exp = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & 0xfffffffffffffn;
+  if (exp === 0) exp++;
+  else mant |= 1n << 52n;
+  exp -= 1023;
+  if (mant === 0n) exp = 0;
+  // Leading 1 at bit 60, as Go does, so each following nibble is one hex digit.
+  mant = (mant << 8n) & MASK64;
+  while (mant !== 0n && (mant & (1n << 60n)) === 0n) {
+    mant = (mant << 1n) & MASK64;
+    exp--;
+  }
+  if (prec >= 0 && prec < 15) {
+    const shift = BigInt(prec * 4);
+    const extra = (mant << shift) & ((1n << 60n) - 1n);
+    mant >>= 60n - shift;
+    if ((extra | (mant & 1n)) > 1n << 59n) mant++;
+    mant = (mant << (60n - shift)) & MASK64;
+    if ((mant & (1n << 61n)) !== 0n) {
+      mant >>= 1n;
+      exp++;
+    }
+  }
+  const hex = upper ? '0123456789ABCDEF' : '0123456789abcdef';
+  let s = (neg ? '-' : '') + '0' + (upper ? 'X' : 'x') + String((mant >> 60n) & 1n);
+  mant = (mant << 4n) & MASK64;
+  if (prec < 0 && mant !== 0n) {
+    s += '.';
+    while (mant !== 0n) {
+      s += hex[Number((mant >> 60n) & 15n)];
+      mant = (mant << 4n) & MASK64;
+    }
+  } else if (prec > 0) {
+    s += '.';
+    for (let i = 0; i < prec; i++) {
+      s += hex[Number((mant >> 60n) & 15n)];
+      mant = (mant << 4n) & MASK64;
+    }
+  }
+  s += upper ? 'P' : 'p';
+  if (exp < 0) {
+    s += '-';
+    exp = -exp;
+  } else s += '+';
+  return s + (exp < 10 ? '0' + exp : String(exp));
+}
+
+/** strconv.FormatFloat(v, 'b', -1, 64): decimal mantissa and binary exponent (`5629499534213120p-51`). */
+export function formatBinaryFloat(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  const neg = v < 0 || Object.is(v, -0);
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(v));
+  const bits = view.getBigUint64(0);
+  let exp = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & 0xfffffffffffffn;
+  if (exp === 0) exp++;
+  else mant |= 1n << 52n;
+  exp -= 1023 + 52;
+  return `${neg ? '-' : ''}${mant}p${exp >= 0 ? '+' : ''}${exp}`;
+}
