@@ -219,6 +219,10 @@ missing: {{ .Files.Get "nope" | quote }}
 lines: {{ len (.Files.Lines "files/b.conf") }}
 conf:
 {{ (.Files.Glob "files/*.conf").AsConfig | indent 2 }}
+each:
+{{- range $path, $_ := .Files.Glob "files/*.conf" }}
+- {{ $path }}: {{ $.Files.Get $path | trim | quote }}
+{{- end }}
 `,
     });
     expect(bySource(r.output)['c/templates/cm.yaml']![0]).toBe(`get: "x=1\\n"
@@ -229,7 +233,10 @@ conf:
     x=1
   b.conf: |
     y=2
-    z=3`);
+    z=3
+each:
+- files/a.conf: "x=1"
+- files/b.conf: "y=2\\nz=3"`);
   });
 });
 

@@ -192,23 +192,9 @@ export class MetadataObject extends GoObject {
   }
 }
 
-/**
- * A Go value that is a map or slice type with methods (engine.files,
- * chartutil.VersionSet): fields are its methods, and `range`/`index`/`len`
- * see its elements. The engine asks `goKind` and `entries()` for those.
- */
-export abstract class GoCollectionObject extends GoObject {
-  abstract readonly goKind: 'map' | 'slice';
-  /** Elements in Go's range order: map keys sorted, slices in order. */
-  abstract entries(): [GoValue, GoValue][];
-  abstract index(key: GoValue): GoValue;
-  abstract len(): number;
-}
-
 /** `.Files`: engine.files (map[string][]byte) with Get, GetBytes, Glob, Lines, AsConfig, AsSecrets. */
-export class FilesObject extends GoCollectionObject {
+export class FilesObject extends GoObject {
   readonly goType = 'engine.files';
-  readonly goKind = 'map';
   constructor(
     readonly files: ReadonlyMap<string, Uint8Array>,
     private readonly toYaml: (v: GoValue) => string,
@@ -250,10 +236,26 @@ export class FilesObject extends GoCollectionObject {
     return undefined;
   }
 
-  glob(pattern: string): FilesObject {
-    // gobwas/glob; a pattern that does not compile matches everything (Helm falls back to `**`).
+  /**
+   * The files matching a gobwas/glob pattern (one that does not compile matches
+   * everything: Helm falls back to `**`). Charts both `range` over the result and
+   * call `.AsConfig`/`.AsSecrets` on it; the engine ranges over maps only, so the
+   * result is an `engine.files` map whose AsConfig and AsSecrets are hidden
+   * (non-enumerable, computed on use) keys. Methods with arguments (`.Get`) on a
+   * Glob result are not available this way.
+   */
+  glob(pattern: string): GoMap {
     const re = globMatcher(pattern) ?? /^.*$/s;
-    return new FilesObject(new Map([...this.files].filter(([name]) => re.test(name))), this.toYaml);
+    const matched = new FilesObject(new Map([...this.files].filter(([name]) => re.test(name))), this.toYaml);
+    const out: GoMap = {};
+    for (const [name, data] of [...matched.files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      Object.defineProperty(out, name, { value: data, enumerable: true, writable: true, configurable: true });
+    }
+    (out as unknown as Record<symbol, string>)[MAP_TYPE] = 'engine.files';
+    for (const [key, compute] of [['AsConfig', () => matched.asConfig()], ['AsSecrets', () => matched.asSecrets()]] as const) {
+      if (!Object.hasOwn(out, key)) Object.defineProperty(out, key, { get: compute, enumerable: false, configurable: true });
+    }
+    return out;
   }
 
   /** Base name to content; a later file of the same base name wins (Go map order: by path). */
@@ -275,48 +277,28 @@ export class FilesObject extends GoCollectionObject {
     return this.flatten((b) => Buffer.from(b).toString('base64'));
   }
 
-  entries(): [GoValue, GoValue][] {
-    return [...this.files.keys()].sort().map((k) => [k, this.files.get(k)!]);
+  private sorted(): [string, Uint8Array][] {
+    return [...this.files].sort(([a], [b]) => (a < b ? -1 : 1));
   }
-
-  index(key: GoValue): GoValue {
-    return typeof key === 'string' ? (this.files.get(key) ?? null) : null;
-  }
-
-  len(): number {
-    return this.files.size;
-  }
-
   format(): string {
-    return `map[${this.entries().map(([k, v]) => `${String(k)}:[${[...(v as Uint8Array)].join(' ')}]`).join(' ')}]`;
+    return `map[${this.sorted().map(([k, v]) => `${k}:[${[...v].join(' ')}]`).join(' ')}]`;
   }
   toGoJSON(): GoValue {
     const out: GoMap = {};
-    for (const [k, v] of this.entries()) Object.defineProperty(out, String(k), { value: v, enumerable: true, writable: true, configurable: true });
+    for (const [k, v] of this.sorted()) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
     return out;
   }
 }
 
 /** chartutil.VersionSet: []string with Has. */
-export class VersionSetObject extends GoCollectionObject {
+export class VersionSetObject extends GoObject {
   readonly goType = 'chartutil.VersionSet';
-  readonly goKind = 'slice';
   constructor(readonly versions: readonly string[]) {
     super();
   }
   field(name: string): GoValue | GoFunc | undefined {
     if (name === 'Has') return method(1, (v) => this.versions.includes(String(v)));
     return undefined;
-  }
-  entries(): [GoValue, GoValue][] {
-    return this.versions.map((v, i) => [BigInt(i), v]);
-  }
-  index(key: GoValue): GoValue {
-    const i = Number(key);
-    return this.versions[i] ?? null;
-  }
-  len(): number {
-    return this.versions.length;
   }
   format(): string {
     return fmtList(this.versions);
