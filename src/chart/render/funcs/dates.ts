@@ -7,14 +7,15 @@
 import { GoObject, TemplateFuncError, type FuncMap, type GoFunc, type GoValue } from '../template/types.js';
 import { argString, argTime, fn } from './args.js';
 import { quoteGo } from './gofmt.js';
+import { loadTz, localTz, lookupTz, type TzData } from './tzif.js';
 
 const NS = 1_000_000_000n;
 
 export interface Zone {
   /** Location name as Go's Location.String gives it ("UTC", "Local", "Europe/Berlin"). */
   name: string;
-  /** IANA zone for offset lookups; undefined means a fixed offset. */
-  iana?: string;
+  /** zoneinfo data; undefined means a fixed offset */
+  tz?: TzData;
   fixedOffset?: number;
   fixedAbbr?: string;
 }
@@ -22,41 +23,22 @@ export interface Zone {
 export const UTC: Zone = { name: 'UTC', fixedOffset: 0, fixedAbbr: 'UTC' };
 
 function localZone(): Zone {
-  const tz = process.env['TZ'] || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  return { name: 'Local', iana: tz === 'UTC' || tz === 'Etc/UTC' ? undefined : tz, fixedOffset: tz === 'UTC' || tz === 'Etc/UTC' ? 0 : undefined, fixedAbbr: 'UTC' };
+  const tz = localTz();
+  return tz ? { name: 'Local', tz } : { name: 'Local', fixedOffset: 0, fixedAbbr: 'UTC' };
 }
 
 /** Offset (seconds east of UTC) and abbreviation of a zone at an instant. */
 function zoneAt(z: Zone, unixSec: bigint): { offset: number; abbr: string } {
-  if (z.iana === undefined) return { offset: z.fixedOffset ?? 0, abbr: z.fixedAbbr ?? 'UTC' };
-  const ms = Number(unixSec) * 1000;
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: z.iana, timeZoneName: 'longOffset' }).formatToParts(ms);
-  const off = parts.find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-  const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(off);
-  const offset = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3] ?? 0) * 60) : 0;
-  const short = new Intl.DateTimeFormat('en-US', { timeZone: z.iana, timeZoneName: 'short' }).formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? '';
-  // Go prints a numeric name ("+01") where its tzdata has no abbreviation; Intl says "GMT+1"
-  const abbr = /^GMT[+-]/.test(short) || short === '' ? offsetName(offset) : short;
-  return { offset, abbr };
+  if (z.tz === undefined) return { offset: z.fixedOffset ?? 0, abbr: z.fixedAbbr ?? 'UTC' };
+  return lookupTz(z.tz, unixSec);
 }
 
-function offsetName(offset: number): string {
-  const sign = offset < 0 ? '-' : '+';
-  const a = Math.abs(offset);
-  const h = String(Math.floor(a / 3600)).padStart(2, '0');
-  const mm = Math.floor((a % 3600) / 60);
-  return sign + h + (mm ? String(mm).padStart(2, '0') : '');
-}
-
+/** time.LoadLocation: undefined when Go reports an unknown time zone. */
 export function loadLocation(name: string): Zone | undefined {
   if (name === '' || name === 'UTC') return UTC;
   if (name === 'Local') return localZone();
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return { name, iana: name };
-  } catch {
-    return undefined;
-  }
+  const tz = loadTz(name);
+  return tz ? { name, tz } : undefined;
 }
 
 // civil date arithmetic (proleptic Gregorian), as Go's time package does
@@ -381,9 +363,16 @@ export function formatTime(t: GoTime, layout: string): string {
       case 'Mon':
         out += DAYS[c.wday]!.slice(0, 3);
         break;
-      case 'MST':
-        out += c.abbr;
+      case 'MST': {
+        if (c.abbr !== '') {
+          out += c.abbr;
+          break;
+        }
+        // no zone name known: Go prints the offset as -0700
+        const a = Math.abs(c.offset);
+        out += (c.offset < 0 ? '-' : '+') + pad(Math.floor(a / 3600), 2) + pad(Math.floor((a % 3600) / 60), 2);
         break;
+      }
       case '01':
         out += pad(c.month, 2);
         break;

@@ -90,12 +90,6 @@ export function extraFuncs(options: FuncOptions): FuncMap {
       if (max - min <= 0) throw new TemplateFuncError('invalid argument to Intn');
       return BigInt(randInt(max - min) + min);
     }),
-    randBytes: fn(1, (c) => {
-      const n = argIntNum(c);
-      const b = Buffer.alloc(Math.max(0, n));
-      for (let i = 0; i < n; i++) b[i] = randInt(256);
-      return b.toString('base64');
-    }),
     uuidv4: fn(0, () => {
       if (!rnd) return randomUUID();
       const b = Buffer.alloc(16);

@@ -15,6 +15,7 @@ import { regexFuncs } from './regex.js';
 import { urlFuncs } from './urls.js';
 import { dateFuncs } from './dates.js';
 import { applySignatures } from './signatures.js';
+import { cryptoFuncs } from './crypto.js';
 
 export type { HelmHooks } from './helm.js';
 export { engineHooks, type EngineSet } from './hooks.js';
@@ -40,6 +41,7 @@ export function helmFuncMap(
     ...urlFuncs,
     ...dateFuncs(options.now ?? (() => new Date())),
     ...extraFuncs(options),
+    ...cryptoFuncs(options.random, options.now ?? (() => new Date())),
     ...helmFuncs(h),
   });
 }
