@@ -37,6 +37,8 @@ interface Variable {
 }
 
 const MISSING: unique symbol = Symbol('missingVal');
+/** callArgs' answer for and/or, which produce their value without a call. */
+const SHORT_CIRCUIT: unique symbol = Symbol('shortCircuit');
 type Final = Val | typeof MISSING;
 
 class BreakSignal {}
@@ -52,7 +54,7 @@ export function executeTree(env: ExecEnv, tree: Tree, data: GoValue): string {
   const s = new State(env, tree.name, 0, out, [{ name: '$', value: dot }]);
   // A RangeError (JS stack exhausted) is left to the caller: TemplateSet.execute knows
   // whether it runs nested inside an include.
-  s.walk(dot, tree.root);
+  s.walkList(dot, tree.root);
   return out.join('');
 }
 
@@ -125,7 +127,7 @@ class State {
         this.walkIfOrWith(dot, node);
         return;
       case 'list':
-        for (const n of node.nodes) this.walk(dot, n);
+        this.walkList(dot, node);
         return;
       case 'range':
         this.walkRange(dot, node);
@@ -141,14 +143,21 @@ class State {
     }
   }
 
+  // Lists are walked directly (not through walk) by the control nodes: one stack
+  // frame less per nesting level, as JS has far less stack than Go.
+  walkList(dot: Boxed, list: ListNode): void {
+    const nodes = list.nodes;
+    for (let i = 0; i < nodes.length; i++) this.walk(dot, nodes[i]!);
+  }
+
   private walkIfOrWith(dot: Boxed, node: BranchNode): void {
     const mark = this.mark();
     try {
       const val = this.evalPipeline(dot, node.pipe);
       if (truth(val)) {
-        this.walk(node.type === 'with' ? { v: val, iface: false } : dot, node.list);
+        this.walkList(node.type === 'with' ? { v: val, iface: false } : dot, node.list);
       } else if (node.elseList) {
-        this.walk(dot, node.elseList);
+        this.walkList(dot, node.elseList);
       }
     } finally {
       this.pop(mark);
@@ -174,7 +183,7 @@ class State {
           if (ndecl > 1) this.setTopVar(2, index);
         }
         try {
-          this.walk(elem, r.list);
+          this.walkList(elem, r.list);
         } catch (e) {
           if (e !== CONTINUE) throw e;
         } finally {
@@ -207,7 +216,7 @@ class State {
       } else if (val !== undefined && val !== null) {
         this.errorf(`range can't iterate over ${formatValue(toGo(val))}`);
       }
-      if (r.elseList) this.walk(dot, r.elseList);
+      if (r.elseList) this.walkList(dot, r.elseList);
     } catch (e) {
       if (e !== BREAK) throw e;
     } finally {
@@ -223,7 +232,7 @@ class State {
     const newDot: Boxed = { v: this.evalPipeline(dot, t.pipe), iface: false };
     const s = new State(this.env, t.name, this.depth + 1, this.out, [{ name: '$', value: newDot }]);
     try {
-      s.walk(newDot, tree.root);
+      s.walkList(newDot, tree.root);
     } catch (e) {
       // JS runs out of stack long before Go's depth limit: report it as Go would.
       if (e instanceof RangeError) {
@@ -372,18 +381,24 @@ class State {
     return this.evalCall(dot, null, name, cmd, name, args, final);
   }
 
-  /** Calls a template function (user `fn`, or the builtin named `builtin`) with Go's argument rules. */
+  /**
+   * Calls a template function (user `fn`, or the builtin named `builtin`) with Go's
+   * argument rules. Kept small, with the argument work in callArgs, because this frame
+   * stays on the stack during nested includes.
+   */
   private evalCall(dot: Boxed, fn: GoFunc | null, builtin: string | null, node: Node, name: string, argNodes: ArgNode[] | null, final: Final): Val {
+    const argv = this.callArgs(dot, fn, builtin, name, argNodes, final);
+    if (argv === SHORT_CIRCUIT) return this.shortCircuit;
+    return this.invoke(fn, builtin, node, name, argv);
+  }
+
+  private shortCircuit: Val = undefined;
+
+  /** Evaluates and type-checks the arguments; for and/or, evaluates lazily and leaves the result in shortCircuit. */
+  private callArgs(dot: Boxed, fn: GoFunc | null, builtin: string | null, name: string, argNodes: ArgNode[] | null, final: Final): Val[] | typeof SHORT_CIRCUIT {
     const args = argNodes ? argNodes.slice(1) : [];
     const b = builtin !== null ? BUILTINS[builtin]! : null;
-    let params: readonly ParamType[];
-    let variadic: boolean;
-    if (b) {
-      params = b.params;
-      variadic = b.variadic;
-    } else {
-      ({ params, variadic } = signature(fn!));
-    }
+    const { params, variadic } = b ?? signature(fn!);
     const numIn = args.length + (final !== MISSING ? 1 : 0);
     let numFixed = args.length;
     if (variadic) {
@@ -397,10 +412,14 @@ class State {
       let v: Val = undefined;
       for (const arg of args) {
         v = this.evalArg(dot, 'value', arg);
-        if (truth(v) === (name === 'or')) return v;
+        if (truth(v) === (name === 'or')) {
+          this.shortCircuit = v;
+          return SHORT_CIRCUIT;
+        }
       }
       if (final !== MISSING) v = final;
-      return v;
+      this.shortCircuit = v;
+      return SHORT_CIRCUIT;
     }
 
     const argv: Val[] = [];
@@ -415,15 +434,18 @@ class State {
       if (variadic && numIn - 1 < numFixed) t = params[numIn - 1]!;
       argv.push(this.validateType(final, t));
     }
+    return argv;
+  }
+
+  private invoke(fn: GoFunc | null, builtin: string | null, node: Node, name: string, argv: Val[]): Val {
     try {
-      if (b) return b.fn(argv);
+      if (builtin !== null) return BUILTINS[builtin]!.fn(argv);
       const result = fn!(...argv.map(toGo));
       return result === undefined ? null : result;
     } catch (e) {
       if (e instanceof RangeError || e === BREAK || e === CONTINUE) throw e;
       this.at(node);
-      const msg = e instanceof Error ? e.message : String(e);
-      return this.errorf(`error calling ${name}: ${msg}`);
+      return this.errorf(`error calling ${name}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
