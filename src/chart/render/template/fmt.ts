@@ -31,9 +31,19 @@ export function isMap(v: unknown): v is GoMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof GoObject);
 }
 
-/** Map keys in Go's fmt/range order (string keys sort bytewise; JS UTF-16 order equals it outside surrogates). */
+/**
+ * Map keys in Go's fmt/range order: bytewise on UTF-8. JS compares UTF-16 units, which
+ * agrees except when a surrogate pair meets a character above U+E000.
+ */
 export function sortedKeys(m: GoMap): string[] {
-  return Object.keys(m).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.keys(m).sort(compareUtf8);
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+
+function compareUtf8(a: string, b: string): number {
+  if (SURROGATE.test(a) || SURROGATE.test(b)) return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function runeCount(s: string): number {
