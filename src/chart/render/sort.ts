@@ -1,4 +1,4 @@
-import { isMap, isScalar, parseDocument } from 'yaml';
+import jsyaml from 'js-yaml';
 import { AirlockError } from '../../errors.js';
 
 /**
@@ -33,11 +33,14 @@ export interface Hook extends Manifest {
   weight: number;
 }
 
-/** SplitManifests: documents of one file, trimmed, blanks dropped, in order. */
+/**
+ * SplitManifests: Helm's regexp, with Go's `\s` (ASCII spaces only), then each
+ * piece trimmed and blank ones dropped.
+ */
 export function splitManifests(text: string): string[] {
   return text
     .trim()
-    .split(/(?:^|\s*\n)---\s*/)
+    .split(/(?:^|[\t\n\f\r ]*\n)---[\t\n\f\r ]*/)
     .filter((d) => d !== '')
     .map((d) => d.trim());
 }
@@ -49,31 +52,33 @@ interface Head {
   annotations: Map<string, string> | undefined;
 }
 
+/** The head fields of one document; a document that does not parse fails as in Helm. */
 function head(doc: string, source: string): Head {
-  const parsed = parseDocument(doc, { schema: 'failsafe', uniqueKeys: false, strict: false, prettyErrors: false });
-  if (parsed.errors.length > 0) {
-    const e = parsed.errors[0]!;
-    const line = e.linePos?.[0]?.line;
-    throw new AirlockError('USAGE', `YAML parse error on ${source}: error converting YAML to JSON: yaml: ${line !== undefined ? `line ${line}: ` : ''}${e.message.split('\n')[0]}`, {
+  let root: unknown;
+  try {
+    root = jsyaml.load(doc, { schema: jsyaml.FAILSAFE_SCHEMA, json: true });
+  } catch (err) {
+    if (!(err instanceof jsyaml.YAMLException)) throw err;
+    throw new AirlockError('USAGE', `YAML parse error on ${source}: error converting YAML to JSON: yaml: line ${err.mark ? err.mark.line + 1 : 0}: ${err.reason}`, {
       hint: 'the template renders YAML that does not parse; check the values it uses (airlock template --show-only that file)',
     });
   }
-  const root = parsed.contents;
   const out: Head = { kind: '', apiVersion: '', name: '', annotations: undefined };
-  if (root === null || isScalar(root)) return out;
-  if (!isMap(root)) {
+  if (root === null || root === undefined || typeof root !== 'object') return out;
+  if (Array.isArray(root)) {
     throw new AirlockError('USAGE', `YAML parse error on ${source}: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type releaseutil.SimpleHead`);
   }
-  const str = (v: unknown): string => (isScalar(v) && v.value !== null && v.value !== undefined ? String(v.value) : '');
-  out.kind = str(root.get('kind', true));
-  out.apiVersion = str(root.get('apiVersion', true));
-  const md = root.get('metadata', true);
-  if (isMap(md)) {
-    out.name = str(md.get('name', true));
-    const ann = md.get('annotations', true);
-    if (isMap(ann)) {
-      out.annotations = new Map();
-      for (const pair of ann.items) out.annotations.set(str(pair.key), str(pair.value));
+  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const map = root as Record<string, unknown>;
+  out.kind = str(map.kind);
+  out.apiVersion = str(map.apiVersion);
+  const md = map.metadata;
+  if (md !== null && typeof md === 'object' && !Array.isArray(md)) {
+    const m = md as Record<string, unknown>;
+    out.name = str(m.name);
+    const ann = m.annotations;
+    if (ann !== null && typeof ann === 'object' && !Array.isArray(ann)) {
+      out.annotations = new Map(Object.entries(ann as Record<string, unknown>).map(([k, v]) => [k, str(v)]));
     }
   }
   return out;

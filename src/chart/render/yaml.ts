@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type ParsedNode } from 'yaml';
+import jsyaml from 'js-yaml';
 import { AirlockError, type ErrorCode } from '../../errors.js';
 import type { GoMap, GoValue } from './template/types.js';
 import { setKey } from './tree.js';
@@ -8,8 +8,8 @@ import { setKey } from './tree.js';
  * encoding/json): YAML 1.1 plain scalars (`yes`, `off`, `0755`, `1_000`), every
  * number a float64 (a JS number), maps with string keys (`1:` and `y:` become
  * "1" and "true"), only the first document. Plain scalars are resolved here, not
- * by the yaml package, whose 1.1 schema differs from yaml.v2 (sexagesimal
- * `8080:80`, floats needing a dot).
+ * here (js-yaml offers them to a custom implicit type), because YAML 1.1 schemas
+ * of JS parsers differ from yaml.v2 (sexagesimal `8080:80`, floats needing a dot).
  */
 
 /** A values text larger than this is refused before parsing: no chart needs it, and parsing it would stall. */
@@ -80,91 +80,51 @@ export function resolvePlain(text: string): null | boolean | number | string | t
 
 const MERGE: unique symbol = Symbol('merge');
 
-class Converter {
-  private nodes = 0;
-  private depth = 0;
-  constructor(
-    private readonly doc: Document.Parsed,
-    private readonly budget: number,
-    private readonly fail: (msg: string) => never,
-  ) {}
+/** A plain scalar, resolved as yaml.v2 does; js-yaml offers implicit types only to plain scalars, which is the rule. */
+const goPlain = new jsyaml.Type('tag:airlock/go-plain', {
+  kind: 'scalar',
+  resolve: (data: unknown) => typeof data === 'string' && data !== '<<',
+  construct: (data: string) => resolvePlain(data),
+});
 
-  private count(): void {
-    if (++this.nodes > this.budget) this.fail(`document contains excessive aliasing (more than ${this.budget} nodes once aliases are expanded)`);
-  }
-
-  value(node: ParsedNode | Node | null | undefined): GoValue {
-    if (node === null || node === undefined) return null;
-    this.count();
-    if (isAlias(node)) {
-      const target = node.resolve(this.doc);
-      if (target === undefined) this.fail(`unknown anchor '${node.source}' referenced`);
-      if (++this.depth > 1000) this.fail('anchors nested too deep');
-      try {
-        return this.value(target);
-      } finally {
-        this.depth--;
-      }
-    }
-    if (isScalar(node)) {
-      const v = this.scalar(node.value, node.type, node.tag);
-      return v === MERGE ? '<<' : v;
-    }
-    if (isSeq(node)) return node.items.map((item) => this.value(item as Node));
-    if (isMap(node)) {
-      const out: GoMap = {};
-      const merged: GoMap[] = [];
-      for (const pair of node.items) {
-        const keyNode = pair.key as Node | null;
-        const rawKey = keyNode !== null && isScalar(keyNode) ? this.scalar(keyNode.value, keyNode.type, keyNode.tag) : undefined;
-        if (rawKey === MERGE) {
-          const src = this.value(pair.value as Node);
-          for (const m of Array.isArray(src) ? src : [src]) {
-            if (m === null || typeof m !== 'object' || Array.isArray(m) || m instanceof Uint8Array) this.fail('map merge requires map or sequence of maps as the value');
-            merged.push(m as GoMap);
-          }
-          continue;
-        }
-        const key = rawKey !== undefined ? keyString(rawKey, this.fail) : keyString(this.value(keyNode), this.fail);
-        setKey(out, key, this.value(pair.value as Node));
-      }
-      // Explicit keys win over merged ones; earlier merge sources win over later ones.
-      for (const m of merged) for (const [k, v] of Object.entries(m)) if (!Object.hasOwn(out, k)) setKey(out, k, v);
-      return out;
-    }
-    return null;
-  }
-
-  private scalar(value: unknown, type: string | undefined, tag: string | undefined): GoValue | typeof MERGE {
-    const text = typeof value === 'string' ? value : String(value);
-    const short = tag?.replace(/^tag:yaml\.org,2002:/, '!!');
-    switch (short) {
-      case '!!str': case '!!binary': case '!!timestamp':
-        return text;
-      case '!!null':
-        return null;
-      case '!!bool':
-      case '!!int':
-      case '!!float': {
-        const v = resolvePlain(text);
-        return v === MERGE ? text : v;
-      }
-    }
-    if (type !== 'PLAIN') return text;
-    return resolvePlain(text);
-  }
+function explicit(tag: string, construct: (text: string) => unknown): jsyaml.Type {
+  return new jsyaml.Type(`tag:yaml.org,2002:${tag}`, { kind: 'scalar', resolve: () => true, construct: (d: unknown) => construct(typeof d === 'string' ? d : String(d ?? '')) });
 }
 
-function keyString(key: GoValue, fail: (msg: string) => never): string {
-  if (typeof key === 'string') return key;
-  if (typeof key === 'boolean') return key ? 'true' : 'false';
-  if (typeof key === 'number') {
-    if (Number.isNaN(key)) return '.nan';
-    if (key === Infinity) return '.inf';
-    if (key === -Infinity) return '-.inf';
-    return String(key);
+const typed = (text: string) => {
+  const v = resolvePlain(text);
+  return v === MERGE ? text : v;
+};
+
+/** yaml.v2 as sigs.k8s.io/yaml drives it: YAML 1.1 plain scalars; !!str, !!int… honoured. */
+const GO_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
+  implicit: [new jsyaml.Type('tag:yaml.org,2002:merge', { kind: 'scalar', resolve: (d: unknown) => d === '<<' }), goPlain],
+  explicit: [
+    explicit('null', () => null),
+    explicit('bool', typed),
+    explicit('int', typed),
+    explicit('float', typed),
+    explicit('binary', (t) => t.replace(/\s/g, '')),
+    explicit('timestamp', (t) => t),
+  ],
+});
+
+/**
+ * js-yaml shares one object between an anchor and its aliases; yaml.v2 decodes each
+ * alias anew. Copying gives each use its own value (coalescing mutates maps) and
+ * counts nodes, which stops alias bombs and alias cycles.
+ */
+function expand(v: unknown, budget: { left: number }, fail: (msg: string) => never, limit: number): GoValue {
+  if (--budget.left < 0) fail(`document contains excessive aliasing (more than ${limit} nodes once aliases are expanded)`);
+  if (v === null || v === undefined) return null;
+  if (Array.isArray(v)) return v.map((x) => expand(x, budget, fail, limit));
+  if (typeof v === 'object') {
+    const out: GoMap = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) setKey(out, k, expand(x, budget, fail, limit));
+    return out;
   }
-  return fail(`unsupported map key of type: ${key === null ? 'nil' : typeof key}`);
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  return String(v);
 }
 
 /** Parses YAML text into Go's value model (first document only, as yaml.v2's Unmarshal). */
@@ -177,16 +137,29 @@ export function parseYaml(text: string, options: YamlOptions): GoValue {
     fail(`${text.length} bytes is more than the ${VALUES_TEXT_LIMIT}-byte limit for a YAML values text`);
   }
   const clean = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const docs = parseAllDocuments(clean, { schema: 'failsafe', merge: false, uniqueKeys: false, prettyErrors: false, strict: false });
-  const first = (Array.isArray(docs) ? docs[0] : undefined) as Document.Parsed | undefined;
-  if (first === undefined) return null;
-  if (first.errors.length > 0) {
-    const e = first.errors[0]!;
-    const line = e.linePos?.[0]?.line;
-    fail(`yaml: ${line !== undefined ? `line ${line}: ` : ''}${e.message.split('\n')[0]}`);
+  let first: unknown = null;
+  try {
+    let seen = false;
+    jsyaml.loadAll(
+      clean,
+      (doc) => {
+        if (!seen) first = doc;
+        seen = true;
+      },
+      { schema: GO_SCHEMA, json: true },
+    );
+  } catch (err) {
+    if (err instanceof jsyaml.YAMLException) fail(`yaml: line ${err.mark ? err.mark.line + 1 : 0}: ${err.reason}`);
+    if (err instanceof RangeError) fail('document contains excessive aliasing (nested too deep)');
+    throw err;
   }
-  const budget = Math.max(MIN_NODE_BUDGET, Math.ceil(clean.length / 2));
-  return new Converter(first, budget, fail).value(first.contents);
+  const limit = Math.max(MIN_NODE_BUDGET, Math.ceil(clean.length / 2));
+  try {
+    return expand(first, { left: limit }, fail, limit);
+  } catch (err) {
+    if (err instanceof RangeError) fail('document contains excessive aliasing (nested too deep)');
+    throw err;
+  }
 }
 
 /**
