@@ -8,7 +8,7 @@ import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto'
 import bcryptjs from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
 import { engineHooks, helmFuncMap, type HelmHooks } from '../src/chart/render/funcs/index.js';
-import { GoObject, type GoFunc, type GoValue } from '../src/chart/render/template/types.js';
+import { GoObject, MAP_TYPE, type GoFunc, type GoValue } from '../src/chart/render/template/types.js';
 import { TemplateSet } from '../src/chart/render/template/index.js';
 
 const NOW = new Date('2024-05-06T07:08:09.5Z');
@@ -241,5 +241,17 @@ describe('value kinds the oracle prints the same way', () => {
     expect(f('toYaml', { b: 'yes', a: [1, 'x'], c: {}, d: [], e: 'multi\nline', f: 1e6, g: '', h: null, a10: 1, a9: 2 })).toBe(
       'a:\n- 1\n- x\na9: 2\na10: 1\nb: "yes"\nc: {}\nd: []\ne: |-\n  multi\n  line\nf: 1000000\ng: ""\nh: null',
     );
+  });
+});
+
+describe('named map types', () => {
+  it('dig refuses a chartutil.Values (a type assertion in Go), other functions take it', () => {
+    const values = { a: { b: 1 } } as Record<string, GoValue>;
+    Object.defineProperty(values, MAP_TYPE, { value: 'chartutil.Values' });
+    const f = funcs();
+    expect(() => f('dig', 'a', 'b', 'none', values)).toThrow('interface conversion: interface {} is chartutil.Values, not map[string]interface {}');
+    expect(f('dig', 'b', 'none', (values as { a: GoValue }).a)).toBe(1);
+    expect(f('hasKey', values, 'a')).toBe(true);
+    expect(f('typeOf', values)).toBe('chartutil.Values');
   });
 });

@@ -51,9 +51,12 @@ function merge(overwrite: boolean, d: GoValue, srcs: GoValue[]): GoValue {
   return dst;
 }
 
-/** dig's type assertion `x.(map[string]interface{})`, which panics with Go's text. */
+/**
+ * dig's type assertion `x.(map[string]interface{})`, which panics with Go's text. A named
+ * map type (Helm's top-level .Values is chartutil.Values) fails it too, as in Helm.
+ */
 function assertMap(v: GoValue | undefined): GoMap {
-  if (isGoMap(v)) return v;
+  if (isGoMap(v) && goTypeName(v) === 'map[string]interface {}') return v;
   const t = v === null || v === undefined ? 'nil' : goTypeName(v);
   throw new TemplateFuncError(`interface conversion: interface {} is ${t}, not map[string]interface {}`);
 }

@@ -44,7 +44,7 @@ function slice(v: GoValue, indices: GoValue[]): GoValue {
   if (l === 0) return null;
   const start = indices.length > 0 ? Number(toInt(indices[0])) : 0;
   const end = indices.length < 2 ? l : Number(toInt(indices[1]));
-  if (start < 0 || end < start || end > l) throw new TemplateFuncError('reflect: slice index out of range');
+  if (start < 0 || end < start || end > l) throw new TemplateFuncError('reflect.Value.Slice: slice index out of bounds');
   if (v instanceof Uint8Array) return v.slice(start, end);
   const out = v.slice(start, end);
   const tag = Object.getOwnPropertySymbols(v);

@@ -6,7 +6,7 @@
  * type of its `...` parameter. time.Time and semver parameters are 'any' here and checked
  * by the functions themselves.
  */
-import type { FuncMap, GoParamType } from '../template/types.js';
+import { TemplateFuncError, type FuncMap, type GoFunc, type GoParamType, type GoValue } from '../template/types.js';
 
 const S: GoParamType = 'string';
 const I: GoParamType = 'int';
@@ -247,11 +247,31 @@ export const SIGNATURES: Record<string, readonly GoParamType[]> = {
   lookup: [S, S, S, S],
 };
 
-/** Set `params` on each function that has a known Go signature. */
+/**
+ * Set `params` on each function that has a known Go signature, and turn a JS RangeError
+ * raised inside a function (an over-long string, a huge array) into the function's own
+ * error: the engine reads RangeError as its recursion limit. include and tpl are left
+ * alone, since their RangeErrors are the template recursion.
+ */
 export function applySignatures(funcs: FuncMap): FuncMap {
+  const out: FuncMap = {};
   for (const [name, f] of Object.entries(funcs)) {
-    const params = SIGNATURES[name];
-    if (params !== undefined) f.params = params;
+    let g: GoFunc = f;
+    if (name !== 'include' && name !== 'tpl') {
+      g = ((...args: GoValue[]) => {
+        try {
+          return f(...args);
+        } catch (e) {
+          if (e instanceof RangeError) throw new TemplateFuncError(e.message);
+          throw e;
+        }
+      }) as GoFunc;
+      if (f.arity !== undefined) g.arity = f.arity;
+      if (f.variadic !== undefined) g.variadic = f.variadic;
+    }
+    const params = SIGNATURES[name] ?? f.params;
+    if (params !== undefined) g.params = params;
+    out[name] = g;
   }
-  return funcs;
+  return out;
 }

@@ -399,6 +399,7 @@ export function indent(spaces: bigint, v: string): string {
 
 export function repeat(count: bigint, s: string): string {
   if (count < 0n) throw new TemplateFuncError('strings: negative Repeat count');
+  if (BigInt(Buffer.byteLength(s, 'utf8')) * count > (1n << 63n) - 1n) throw new TemplateFuncError('strings: Repeat output length overflow');
   return s.repeat(Number(count));
 }
 

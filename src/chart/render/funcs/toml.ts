@@ -8,77 +8,106 @@
 import { GoObject, type GoMap, type GoValue } from '../template/types.js';
 import { formatFloat, isGoMap, sortedKeys } from './gofmt.js';
 
+/** BurntSushi's dblQuotedReplacer: \" \\ \b \t \n \f \r, other C0 controls and DEL as \u00xx. */
 function tomlString(s: string): string {
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
     if (ch === '"') out += '\\"';
     else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
     else if (ch === '\b') out += '\\b';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\n') out += '\\n';
     else if (ch === '\f') out += '\\f';
-    else if (c < 0x20 || c === 0x7f) out += '\\u' + c.toString(16).toUpperCase().padStart(4, '0');
+    else if (ch === '\r') out += '\\r';
+    else if (c < 0x20 || c === 0x7f) out += '\\u' + c.toString(16).padStart(4, '0');
     else out += ch;
   }
   return out + '"';
 }
 
 const BARE = /^[A-Za-z0-9_-]+$/;
-const keyText = (k: string): string => (BARE.test(k) ? k : tomlString(k));
+const keyText = (k: string): string => (k === '' ? '""' : BARE.test(k) ? k : tomlString(k));
 
-function scalar(v: GoValue): string {
+/** floatAddDecimal: 'g' form, with ".0" unless it has a '.' or an exponent. */
+function floatText(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  const s = formatFloat(v, 'g');
+  return /[.e]/.test(s) ? s : s + '.0';
+}
+
+function isTable(v: GoValue | undefined): boolean {
+  return isGoMap(v);
+}
+/** tomlArrayHash: a non-empty array whose elements are all tables. */
+function isTableArray(v: GoValue | undefined): boolean {
+  return Array.isArray(v) && v.length > 0 && v.every((x) => isTable(x));
+}
+
+/** An inline value (eElement): arrays, inline tables, scalars. */
+function element(v: GoValue): string {
   if (typeof v === 'string') return tomlString(v);
   if (typeof v === 'boolean') return String(v);
   if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return 'nan';
-    if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-    const s = formatFloat(v, 'f');
-    return s.includes('.') ? s : s + '.0';
-  }
+  if (typeof v === 'number') return floatText(v);
+  if (v instanceof Uint8Array) return '[' + Array.from(v).join(', ') + ']';
+  if (Array.isArray(v)) return '[' + v.map((x) => element(x)).join(', ') + ']';
   if (v instanceof GoObject) return tomlString(v.format());
-  if (Array.isArray(v)) return '[' + v.map(scalar).join(', ') + ']';
-  if (isGoMap(v)) return '{' + sortedKeys(v).map((k) => `${keyText(k)} = ${scalar(v[k] ?? null)}`).join(', ') + '}';
-  return '""';
+  if (isGoMap(v)) {
+    const keys = sortedKeys(v).filter((k) => v[k] !== null && v[k] !== undefined);
+    const direct = keys.filter((k) => !isTable(v[k]) && !isTableArray(v[k]));
+    const sub = keys.filter((k) => isTable(v[k]) || isTableArray(v[k]));
+    const parts = [...direct, ...sub].map((k) => `${keyText(k)} = ${element(v[k] ?? null)}`);
+    return '{' + parts.join(', ') + '}';
+  }
+  throw new TomlError('toml: cannot encode a nil value');
 }
-
-const isTable = (v: GoValue | undefined): boolean => isGoMap(v);
-const isTableArray = (v: GoValue | undefined): boolean => Array.isArray(v) && v.length > 0 && v.every((x) => isGoMap(x));
 
 export class TomlError extends Error {}
 
+/** BurntSushi/toml v1.6 Encoder.Encode of a map, with its default two-space Indent. */
 export function encodeToml(root: GoValue): string {
-  if (!isGoMap(root)) throw new TomlError('toml: top-level values must be Go maps or structs');
+  if (!isGoMap(root)) {
+    // a bare value is written as an element; a bare array of tables has no key
+    if (isTableArray(root)) throw new TomlError('toml: top-level values must be Go maps or structs');
+    if (root === null) return '';
+    return element(root);
+  }
   let out = '';
-  const indentUnit = '  ';
-  const writeTable = (m: GoMap, path: string[]) => {
-    const ind = indentUnit.repeat(path.length);
-    const keys = sortedKeys(m);
-    for (const k of keys) {
-      const v = m[k] ?? null;
-      if (v === null || isTable(v) || isTableArray(v)) continue;
-      out += `${ind}${keyText(k)} = ${scalar(v)}\n`;
-    }
-    for (const k of keys) {
-      const v = m[k] ?? null;
-      const p = [...path, k];
-      const hind = indentUnit.repeat(path.length);
-      if (isTable(v)) {
-        if (out !== '') out += '\n';
-        out += `${hind}[${p.map(keyText).join('.')}]\n`;
-        writeTable(v as GoMap, p);
-      } else if (isTableArray(v)) {
-        for (const t of v as GoMap[]) {
-          if (out !== '') out += '\n';
-          out += `${hind}[[${p.map(keyText).join('.')}]]\n`;
-          writeTable(t, p);
-        }
-      }
-    }
+  const newline = () => {
+    if (out !== '') out += '\n';
   };
-  writeTable(root, []);
+  const indent = (key: string[]) => '  '.repeat(Math.max(0, key.length - 1));
+  const keyString = (key: string[]) => key.map(keyText).join('.');
+  const encode = (key: string[], v: GoValue) => {
+    if (v === null) return;
+    if (isTableArray(v)) {
+      for (const t of v as GoMap[]) {
+        newline();
+        out += `${indent(key)}[[${keyString(key)}]]`;
+        newline();
+        eMap(key, t);
+      }
+      return;
+    }
+    if (isGoMap(v)) {
+      if (key.length === 1) newline();
+      out += `${indent(key)}[${keyString(key)}]`;
+      newline();
+      eMap(key, v);
+      return;
+    }
+    out += `${indent(key)}${keyText(key[key.length - 1]!)} = ${element(v)}`;
+    newline();
+  };
+  const eMap = (key: string[], m: GoMap) => {
+    const keys = sortedKeys(m);
+    const direct = keys.filter((k) => !isTable(m[k]) && !isTableArray(m[k]));
+    const sub = keys.filter((k) => isTable(m[k]) || isTableArray(m[k]));
+    for (const k of [...direct, ...sub]) encode([...key, k], m[k] ?? null);
+  };
+  eMap([], root);
   return out;
 }
 
