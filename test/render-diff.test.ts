@@ -36,7 +36,9 @@ const MAIN = 't';
 
 function buildOracle(): string {
   const h = createHash('sha256');
-  for (const f of readdirSync(ORACLE_DIR).sort()) h.update(f).update(readFileSync(join(ORACLE_DIR, f)));
+  for (const f of readdirSync(ORACLE_DIR).sort()) {
+    if (f.endsWith('.go') || f.endsWith('.sh')) h.update(f).update(readFileSync(join(ORACLE_DIR, f)));
+  }
   const dir = join('/tmp', `airlock-oracle-${h.digest('hex').slice(0, 16)}`);
   const bin = join(dir, 'oracle');
   if (!existsSync(bin)) {
