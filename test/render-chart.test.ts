@@ -179,6 +179,18 @@ describe('airlock template: an umbrella chart', () => {
   });
 });
 
+describe('airlock template: repeatable output', () => {
+  it('makes random functions repeatable with a seed', async () => {
+    const files = { 'Chart.yaml': chartYaml('c'), 'templates/s.yaml': 'a: {{ randAlphaNum 12 }}\nb: {{ uuidv4 }}\n' };
+    const one = await render(files, { deterministic: 'seed-1' });
+    const two = await render(files, { deterministic: 'seed-1' });
+    const other = await render(files, { deterministic: 'seed-2' });
+    expect(one.output).toBe(two.output);
+    expect(one.output).not.toBe(other.output);
+    expect(one.output).toMatch(/^---\n# Source: c\/templates\/s.yaml\na: [A-Za-z0-9]{12}\nb: [0-9a-f-]{36}\n$/);
+  });
+});
+
 describe('airlock template: failures say what Helm says', () => {
   it('reports required', async () => {
     const err = await rejected(render({ 'Chart.yaml': chartYaml('c'), 'templates/x.yaml': 'a: {{ required "set foo please" .Values.foo }}' }), 'USAGE');
