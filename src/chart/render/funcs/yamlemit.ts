@@ -147,6 +147,11 @@ export interface EmitOptions {
   width?: number;
   /** yaml.v3 indents sequences inside mappings; yaml.v2 does not. */
   indentSequencesInMaps?: boolean;
+  /**
+   * yaml.v3's literal writer: no line break of its own after the `|` header, so a value's
+   * leading line break ends the header line (and is lost, as in yaml.v3).
+   */
+  v3Literal?: boolean;
 }
 
 /** Emit one document as go-yaml v2 would, including the final newline. */
@@ -316,8 +321,10 @@ export function emitYaml(root: YNode, opts: EmitOptions = {}): string {
     else if (v.length === 1) chomp = '+';
     else if (isBreakCh(v[v.length - 2])) chomp = '+';
     if (chomp) writeIndicator(chomp, false, false, false);
-    putBreak();
-    indention = true;
+    if (!opts.v3Literal) {
+      putBreak();
+      indention = true;
+    }
     whitespace = true;
     let breaks = true;
     for (const c of v) {

@@ -10,9 +10,11 @@ import { resolvePlain, yamlSortKeys } from './yaml.js';
 
 const OLD_BOOL = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON', 'n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF']);
 
+const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
+
 function strNode(s: string): YNode {
   const r = resolvePlain(s);
-  const plain = r.tag === 'str' && !OLD_BOOL.has(s);
+  const plain = r.tag === 'str' && !OLD_BOOL.has(s) && !BASE60_FLOAT.test(s);
   return { kind: 'scalar', value: s, style: s.includes('\n') ? 'literal' : plain ? 'plain' : 'double' };
 }
 
@@ -39,7 +41,7 @@ function toNode(v: GoValue): YNode {
 
 export function toYamlPretty(v: GoValue): string {
   try {
-    return emitYaml(toNode(v), { indent: 2, width: Number.MAX_SAFE_INTEGER, indentSequencesInMaps: true }).replace(/\n$/, '');
+    return emitYaml(toNode(v), { indent: 2, width: Number.MAX_SAFE_INTEGER, indentSequencesInMaps: true, v3Literal: true }).replace(/\n$/, '');
   } catch {
     return '';
   }
