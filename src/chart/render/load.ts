@@ -72,8 +72,9 @@ export interface Chart {
 export const CHART_FILE_LIMIT = 5 * 1024 * 1024;
 const MAX_DEPTH = 10;
 
-function invalid(origin: string, message: string, hint = 'check the chart; helm would refuse it too'): AirlockError {
-  return new AirlockError('ARCHIVE_INVALID', `${origin}: ${message}`, { hint });
+/** Helm's words for a broken chart; where it is goes in the hint (Helm's message has no path). */
+function invalid(origin: string, message: string): AirlockError {
+  return new AirlockError('ARCHIVE_INVALID', message, { hint: `in ${origin}; helm refuses this chart too` });
 }
 
 function str(v: GoValue | undefined): string {
@@ -96,9 +97,9 @@ function dependencies(list: GoValue | undefined, origin: string): Dependency[] {
   if (list === null || list === undefined) return [];
   if (!Array.isArray(list)) throw invalid(origin, 'dependencies is not a list');
   return list.map((d): Dependency => {
-    if (!isTable(d)) throw invalid(origin, 'dependencies must not contain empty or null nodes');
+    if (!isTable(d)) throw invalid(origin, 'validation: dependencies must not contain empty or null nodes');
     const alias = str(d.alias);
-    if (alias !== '' && !/^[a-zA-Z0-9_-]+$/.test(alias)) throw invalid(origin, `dependency "${str(d.name)}" has disallowed characters in the alias`);
+    if (alias !== '' && !/^[a-zA-Z0-9_-]+$/.test(alias)) throw invalid(origin, `validation: dependency "${str(d.name)}" has disallowed characters in the alias`);
     return {
       name: sanitize(str(d.name)),
       version: sanitize(str(d.version)),
@@ -124,7 +125,7 @@ function metadata(doc: GoMap, origin: string): Metadata {
     keywords: strList(doc.keywords),
     maintainers: Array.isArray(doc.maintainers)
       ? doc.maintainers.map((m) => {
-          if (!isTable(m)) throw invalid(origin, 'maintainers must not contain empty or null nodes');
+          if (!isTable(m)) throw invalid(origin, 'validation: maintainers must not contain empty or null nodes');
           return { name: sanitize(str(m.name)), email: sanitize(str(m.email)), url: sanitize(str(m.url)) };
         })
       : [],
