@@ -386,3 +386,42 @@ describe('airlock template (command)', () => {
     }
   });
 });
+
+describe('engine semantics Helm tests for', () => {
+  async function engine(templates: Record<string, string>, values = ''): Promise<Record<string, string>> {
+    const { loadChart } = await import('../src/chart/render/load.js');
+    const { renderTemplates, renderTop } = await import('../src/chart/render/render.js');
+    const { capabilities } = await import('../src/chart/render/capabilities.js');
+    const { coalesceChart } = await import('../src/chart/render/coalesce.js');
+    const { chart } = await loadChart({ files: chartFiles({ 'Chart.yaml': chartYaml('t'), 'values.yaml': values, ...templates }) });
+    const v = coalesceChart(chart, {}, false, () => undefined);
+    return Object.fromEntries(renderTemplates(chart, renderTop(v, { name: 'r', namespace: 'd', revision: 1, isInstall: true, isUpgrade: false }, capabilities({})), {}));
+  }
+
+  it('keeps a define made inside tpl out of the outer templates', async () => {
+    const out = await engine(
+      {
+        'templates/_p.tpl': '{{define "partial"}}original{{end}}',
+        'templates/p': 'before: {{include "partial" .}} {{tpl .Values.text .}} after: {{include "partial" .}}',
+      },
+      `text: '{{define "partial"}}redefined{{end}}tpl: {{include "partial" .}}'\n`,
+    );
+    expect(out['t/templates/p']).toBe('before: original tpl: redefined after: original');
+  });
+
+  it('allows the same define to be included thousands of times', async () => {
+    const out = await engine({ 'templates/q': '{{include "o" . }}'.repeat(4000), 'templates/_f': '{{define "o"}}x{{end}}' });
+    expect(out['t/templates/q']).toBe('x'.repeat(4000));
+  });
+
+  it('gives .Template to tpl, and required/fail messages as Helm cuts them', async () => {
+    const out = await engine({ 'templates/n': '{{tpl "{{ .Template.Name }} {{ .Template.BasePath }}" .}}' });
+    expect(out['t/templates/n']).toBe('t/templates/n t/templates');
+    const colons = await rejected(engine({ 'templates/x': '{{required ":this: message: has: colons:" .Values.foo}}' }), 'USAGE');
+    expect(colons.message).toBe('execution error at (t/templates/x:1:2): :this: message: has: colons:');
+    const lines = await rejected(engine({ 'templates/x': '{{fail "something is wrong\\nlinebreak"}}' }), 'USAGE');
+    expect(lines.message).toBe('execution error at (t/templates/x:1:2): something is wrong\nlinebreak');
+    const parse = await rejected(engine({ 'templates/x': '{{foo}}' }), 'USAGE');
+    expect(parse.message).toBe('parse error at (t/templates/x:1): function "foo" not defined');
+  });
+});
