@@ -425,3 +425,87 @@ describe('engine semantics Helm tests for', () => {
     expect(parse.message).toBe('parse error at (t/templates/x:1): function "foo" not defined');
   });
 });
+
+describe('coalescing as Helm coalesce tests', () => {
+  it('layers user values, chart defaults and globals over three levels, deleting nulls', async () => {
+    const { loadChart } = await import('../src/chart/render/load.js');
+    const { coalesceChart } = await import('../src/chart/render/coalesce.js');
+    const { chart } = await loadChart({
+      files: chartFiles({
+        'Chart.yaml': chartYaml('moby'),
+        'values.yaml': `back: exists
+bottom: exists
+front: exists
+left: exists
+name: moby
+nested: {boat: true}
+override: bad
+right: exists
+scope: moby
+top: nope
+global: {nested2: {l0: moby}}
+pequod: {boat: maybe, ahab: {boat: maybe, nested: {boat: maybe}}}
+`,
+        'charts/pequod/Chart.yaml': chartYaml('pequod'),
+        'charts/pequod/values.yaml': 'name: pequod\nscope: pequod\nglobal: {nested2: {l1: pequod}}\nboat: false\nahab: {boat: false, nested: {boat: false}}\n',
+        'charts/pequod/charts/ahab/Chart.yaml': chartYaml('ahab'),
+        'charts/pequod/charts/ahab/values.yaml':
+          'global: {nested: {foo: bar, foo2: bar2}, nested2: {l2: ahab}}\nscope: ahab\nname: ahab\nboat: true\nnested: {foo: false, boat: true}\nobject: {foo: bar}\n',
+        'charts/spouter/Chart.yaml': chartYaml('spouter'),
+        'charts/spouter/values.yaml': 'scope: spouter\nglobal: {nested2: {l1: spouter}}\n',
+      }),
+    });
+    const user = parseYaml(
+      `top: yup
+bottom: null
+right: Null
+left: NULL
+front: ~
+back: ""
+nested:
+  boat: null
+global:
+  name: Ishmael
+  subject: Queequeg
+  nested:
+    boat: true
+pequod:
+  boat: null
+  global:
+    name: Stinky
+    harpooner: Tashtego
+    nested:
+      boat: false
+      sail: true
+      foo2: null
+  ahab:
+    scope: whale
+    boat: null
+    nested:
+      foo: true
+      boat: null
+    object: null
+`,
+      { where: 'user' },
+    ) as Record<string, never>;
+    const before = JSON.stringify(user);
+    const v = coalesceChart(chart, user, false, () => undefined);
+    const at = (path: string): unknown => path.split('.').reduce<unknown>((m, k) => (m !== null && typeof m === 'object' && Object.hasOwn(m, k) ? (m as Record<string, unknown>)[k] : undefined), v);
+    const expected: Record<string, unknown> = {
+      top: 'yup', back: '', name: 'moby', 'global.name': 'Ishmael', 'global.subject': 'Queequeg', 'global.harpooner': undefined,
+      'pequod.name': 'pequod', 'pequod.ahab.name': 'ahab', 'pequod.ahab.scope': 'whale', 'pequod.ahab.nested.foo': true,
+      'pequod.ahab.global.name': 'Ishmael', 'pequod.ahab.global.nested.foo': 'bar', 'pequod.ahab.global.nested.foo2': undefined,
+      'pequod.ahab.global.subject': 'Queequeg', 'pequod.ahab.global.harpooner': 'Tashtego', 'pequod.global.name': 'Ishmael',
+      'pequod.global.nested.foo': undefined, 'pequod.global.subject': 'Queequeg', 'spouter.global.name': 'Ishmael', 'spouter.global.harpooner': undefined,
+      'global.nested.boat': true, 'pequod.global.nested.boat': true, 'spouter.global.nested.boat': true, 'pequod.global.nested.sail': true, 'spouter.global.nested.sail': undefined,
+      'global.nested2.l0': 'moby', 'global.nested2.l1': undefined, 'global.nested2.l2': undefined, 'pequod.global.nested2.l0': 'moby', 'pequod.global.nested2.l1': 'pequod',
+      'pequod.global.nested2.l2': undefined, 'pequod.ahab.global.nested2.l0': 'moby', 'pequod.ahab.global.nested2.l1': 'pequod', 'pequod.ahab.global.nested2.l2': 'ahab',
+      'spouter.global.nested2.l0': 'moby', 'spouter.global.nested2.l1': 'spouter', 'spouter.global.nested2.l2': undefined,
+    };
+    for (const [path, want] of Object.entries(expected)) expect([path, at(path)]).toEqual([path, want]);
+    for (const gone of ['bottom', 'right', 'left', 'front', 'nested.boat', 'pequod.boat', 'pequod.ahab.boat', 'pequod.ahab.nested.boat', 'pequod.ahab.object']) {
+      expect([gone, at(gone)]).toEqual([gone, undefined]);
+    }
+    expect(JSON.stringify(user)).toBe(before); // the caller's values are not changed
+  });
+});
