@@ -46,7 +46,11 @@ function cleanParts(path: string): string[] | undefined {
  * that climbs out of its folder is ignored. The chart is the folder that holds
  * `TOP/Chart.yaml`; files outside it are ignored, as helm does.
  */
-export async function readChartArchive(input: Buffer | string, origin: string): Promise<ChartFiles> {
+export async function readChartArchive(input: Buffer | string, origin: string, options: { all?: boolean } = {}): Promise<ChartFiles> {
+  // `all` keeps every file (rendering needs them for .Files) and, as helm does, refuses
+  // an entry that climbs out (`../`) or is absolute instead of skipping it.
+  const wanted = options.all === true ? () => true : isWanted;
+  let unsafe: string | undefined;
   if (typeof input === 'string') {
     const size = (await stat(input)).size;
     if (size > CHART_ARCHIVE_LIMIT) throw tooBig(origin, size);
@@ -68,7 +72,8 @@ export async function readChartArchive(input: Buffer | string, origin: string): 
       onReadEntry: (entry: ReadEntry) => {
         const parts = entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile' ? cleanParts(entry.path) : undefined;
         const rel = parts && parts.length > 1 ? parts.slice(1).join('/') : undefined;
-        if (parts === undefined || rel === undefined || !isWanted(rel)) {
+        if (options.all === true && cleanParts(entry.path) === undefined) unsafe ??= entry.path;
+        if (parts === undefined || rel === undefined || !wanted(rel)) {
           entry.on('data', (chunk: Buffer) => {
             scanned += chunk.length;
             if (scanned > SCANNED_LIMIT) parser.abort(new Error(`more than ${SCANNED_LIMIT} bytes once decompressed`));
@@ -105,6 +110,11 @@ export async function readChartArchive(input: Buffer | string, origin: string): 
     });
   });
 
+  if (unsafe !== undefined) {
+    throw new AirlockError('PATH_UNSAFE', `${origin}: chart illegally references parent directory or an absolute path: ${JSON.stringify(unsafe)}`, {
+      hint: 'this archive is not one helm would load; check where it came from',
+    });
+  }
   const tops = [...byTop.entries()].filter(([, files]) => files.has('Chart.yaml'));
   if (tops.length !== 1) {
     throw new AirlockError('ARCHIVE_INVALID', `${origin} has ${tops.length === 0 ? 'no' : 'more than one'} top-level */Chart.yaml`, {

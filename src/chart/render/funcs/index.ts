@@ -1,0 +1,47 @@
+/**
+ * Every function Helm gives chart templates: sprig v3.3 (without env and expandenv) and
+ * Helm's own. `helmFuncMap` builds a fresh map per render, because include counts
+ * nesting per render and the random source may be seeded.
+ */
+import type { FuncMap, GoMap, GoValue } from '../template/types.js';
+import { coreFuncs } from './core.js';
+import { dictFuncs } from './dicts.js';
+import { helmFuncs, type HelmHooks } from './helm.js';
+import { listFuncs } from './lists.js';
+import { stringFuncs } from './strings.js';
+import { extraFuncs, type FuncOptions } from './extra.js';
+import { semverFuncs } from './semver.js';
+import { regexFuncs } from './regex.js';
+import { urlFuncs } from './urls.js';
+import { dateFuncs } from './dates.js';
+import { applySignatures } from './signatures.js';
+import { cryptoFuncs } from './crypto.js';
+
+export type { HelmHooks } from './helm.js';
+export { engineHooks, type EngineSet } from './hooks.js';
+export type { FuncOptions } from './extra.js';
+export { ArgTypeError } from './args.js';
+export { toYaml, marshalYaml, fromYaml, parseYamlToGo } from './yaml.js';
+export { marshalJSON, parseJSON } from './json.js';
+export { formatV, formatFloat, quoteGo, goTypeName } from './gofmt.js';
+export { strval, toInt64, toFloat64, empty } from './cast.js';
+
+export function helmFuncMap(
+  hooks: { include(name: string, data: GoValue): string; tpl(text: string, data: GoValue): string; lookup?(apiVersion: string, kind: string, namespace: string, name: string): GoMap },
+  options: FuncOptions = {},
+): FuncMap {
+  const h: HelmHooks = hooks;
+  return applySignatures({
+    ...coreFuncs,
+    ...stringFuncs,
+    ...listFuncs,
+    ...dictFuncs,
+    ...semverFuncs,
+    ...regexFuncs,
+    ...urlFuncs,
+    ...dateFuncs(options.now ?? (() => new Date())),
+    ...extraFuncs(options),
+    ...cryptoFuncs(options.random, options.now ?? (() => new Date())),
+    ...helmFuncs(h),
+  });
+}
