@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { AirlockError, messageOf } from '../../errors.js';
-import { readChartArchive } from '../../helm/chart-files.js';
+import { readChartArchive } from '../chart-files.js';
 import { IgnoreRules } from './helmignore.js';
 import type { GoMap, GoValue } from './template/types.js';
 import { isTable } from './tree.js';
