@@ -108,6 +108,7 @@ export class ZipReader implements BundleReader {
 
   private async list(): Promise<Listed[]> {
     const out: Listed[] = [];
+    let first = Infinity;
     try {
       for await (const zip of this.zip.eachEntry()) {
         // decodeStrings: false leaves the raw bytes in fileNameRaw; decode like yauzl
@@ -116,9 +117,17 @@ export class ZipReader implements BundleReader {
         const type = zipEntryType(zip, raw);
         const entry: ArchiveEntry = { path: normalizeEntryPath(raw, this.name), size: type === 'directory' ? 0 : zip.uncompressedSize, type };
         out.push({ entry, zip });
+        first = Math.min(first, zip.relativeOffsetOfLocalHeader);
       }
     } catch (err) {
       throw invalid(this.name, err);
+    }
+    // Bytes before the first entry are where a tar (or anything) can hide for other
+    // readers: a zip must start with its first local header.
+    if (out.length > 0 && first !== 0) {
+      throw new AirlockError('ARCHIVE_INVALID', `${this.name}: the zip's first entry starts at byte ${first}, not at byte 0; ${first} bytes before it belong to no entry`, {
+        hint: 'data was put in front of the zip (a polyglot or a self-extractor); unzip it and give the folder, or get the bundle again',
+      });
     }
     return out;
   }
