@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { AirlockError, isAirlockError, messageOf } from '../errors.js';
+import { expansionError, expansionLimit } from './limits.js';
 import { emptyStream, findFileEntry, once, relay } from './lookup.js';
 import { normalizeEntryPath, quoteName } from './safe-path.js';
 import type { ByteSource } from './source.js';
@@ -116,6 +117,11 @@ export class ZipReader implements BundleReader {
         const raw = yauzl.getFileNameLowLevel(zip.generalPurposeBitFlag, zip.fileNameRaw, zip.extraFields, true);
         const type = zipEntryType(zip, raw);
         const entry: ArchiveEntry = { path: normalizeEntryPath(raw, this.name), size: type === 'directory' ? 0 : zip.uncompressedSize, type };
+        // Declared sizes are judged at listing, for every entry, before anything is inflated;
+        // yauzl then stops any entry that inflates past what it declared.
+        if (zip.uncompressedSize > expansionLimit(zip.compressedSize)) {
+          throw expansionError(this.name, `entry ${quoteName(entry.path)} declares`, zip.uncompressedSize, zip.compressedSize);
+        }
         out.push({ entry, zip });
         first = Math.min(first, zip.relativeOffsetOfLocalHeader);
       }
