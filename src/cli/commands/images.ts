@@ -9,6 +9,7 @@ import { RegistryPool } from '../../registry/index.js';
 import { list } from '../options.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { processIo, runAction, type Io } from '../run.js';
+import { printable, table } from '../text.js';
 
 export interface ImagesFlags extends RegistryFlags {
   values?: unknown;
@@ -38,10 +39,7 @@ export async function readValuesFiles(paths: unknown): Promise<{ file: string; v
   return out;
 }
 
-export function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
-}
+export { table };
 
 /** Where a finding is, as one cell: the values path, or `[component] templates/FILE:LINE`. */
 export function findingPlace(f: ImageFinding): string {
@@ -59,10 +57,10 @@ function findingNote(f: ImageFinding | CheckedFinding): string {
 }
 
 function printChart(io: Io, images: ChartImages, check?: ChartCheck): void {
-  io.out(`chart ${images.chart.name} ${images.chart.version} (${images.chart.origin})`);
+  io.out(printable(`chart ${images.chart.name} ${images.chart.version} (${images.chart.origin})`));
   const subs = images.components.filter((c) => c.path !== '');
   if (subs.length > 0) {
-    io.out(`  subcharts: ${subs.map((c) => `${c.path} = ${c.name} ${c.version}${c.disabled ? ` (disabled: ${c.disabled})` : ''}`).join(', ')}`);
+    io.out(`  subcharts: ${printable(subs.map((c) => `${c.path} = ${c.name} ${c.version}${c.disabled ? ` (disabled: ${c.disabled})` : ''}`).join(', '))}`);
   }
   const findings: (ImageFinding | CheckedFinding)[] = check?.findings ?? images.findings;
   if (findings.length === 0) io.out('  no image references found');
@@ -77,8 +75,8 @@ function printChart(io: Io, images: ChartImages, check?: ChartCheck): void {
     for (const line of table(rows)) io.out(`  ${line}`);
   }
   if (images.templated > 0) io.out(`  ${images.templated} image: line(s) in templates are computed from values (checked through the values they read)`);
-  for (const p of images.problems) io.err(`warning: ${p}`);
-  if (check) for (const line of describeMissing(check)) io.err(`warning: ${line}`);
+  for (const p of images.problems) io.err(`warning: ${printable(p)}`);
+  if (check) for (const line of describeMissing(check)) io.err(`warning: ${printable(line)}`);
 }
 
 function distinct(findings: readonly ImageFinding[]): number {
@@ -162,10 +160,10 @@ export async function checkPackedCharts(files: readonly string[], flags: { stric
 /** A line per chart, and a warning (stderr) per chart image the bundle lacks. */
 export function printChartCheck(report: BundleCheck, io: Io): void {
   for (const c of report.charts) {
-    for (const p of c.problems) io.err(`warning: ${p}`);
-    for (const line of describeMissing(c)) io.err(`warning: ${line}`);
+    for (const p of c.problems) io.err(`warning: ${printable(p)}`);
+    for (const line of describeMissing(c)) io.err(`warning: ${printable(line)}`);
     const computed = c.findings.filter((f) => f.status === 'computed').length;
-    io.out(`chart ${c.chart.name} ${c.chart.version}: ${c.findings.length} image reference(s) found, ${c.missing} not in the bundle${computed > 0 ? `, ${computed} computed (not checked)` : ''}`);
+    io.out(`chart ${printable(`${c.chart.name} ${c.chart.version}`)}: ${c.findings.length} image reference(s) found, ${c.missing} not in the bundle${computed > 0 ? `, ${computed} computed (not checked)` : ''}`);
   }
   if (report.charts.length > 0) io.out(`note: ${CROSS_CHECK_NOTE}`);
 }

@@ -3,11 +3,8 @@ import { summarize } from '../../bundle/inspect.js';
 import { openSignedBundle } from '../../bundle/read.js';
 import { bundleInput, formatBytes } from '../options.js';
 import { processIo, runAction } from '../run.js';
+import { printable as p, table } from '../text.js';
 
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
-}
 
 export function register(cli: CAC): void {
   cli
@@ -23,10 +20,11 @@ export function register(cli: CAC): void {
             processIo.out(JSON.stringify({ ok: true, ...s }));
             return;
           }
-          processIo.out(`bundle:   ${s.bundle} (${s.form})`);
-          processIo.out(`created:  ${s.created} by ${s.tool}`);
+          // Everything below comes from the bundle, unverified: every string goes through printable().
+          processIo.out(`bundle:   ${p(s.bundle)} (${s.form})`);
+          processIo.out(`created:  ${p(s.created)} by ${p(s.tool)}`);
           if (s.signatures.length === 0) processIo.out('signed:   NOT SIGNED');
-          for (const sig of s.signatures) processIo.out(`signed:   ${sig.signature} claims ${sig.claims} (run airlock verify --key to check)`);
+          for (const sig of s.signatures) processIo.out(`signed:   ${p(sig.signature)} claims ${p(sig.claims)} (run airlock verify --key to check)`);
           processIo.out('');
           const rows = [['KIND', 'REFERENCE', 'DIGEST', 'PLATFORMS', 'SIZE']];
           for (const a of s.artifacts) {
@@ -35,8 +33,8 @@ export function register(cli: CAC): void {
           for (const line of table(rows)) processIo.out(line);
           processIo.out('');
           processIo.out(`total:    ${s.images} image(s), ${s.charts} chart(s), ${s.files} files, ${formatBytes(s.bytes)} (shared layers counted once)`);
-          if (s.root !== '') processIo.out(`note:     the layout is nested under ${s.root}`);
-          if (s.junk.length > 0) processIo.out(`note:     ${s.junk.length} junk file(s) ignored (${s.junk.slice(0, 3).join(', ')}${s.junk.length > 3 ? ', …' : ''})`);
+          if (s.root !== '') processIo.out(`note:     the layout is nested under ${p(s.root)}`);
+          if (s.junk.length > 0) processIo.out(`note:     ${s.junk.length} junk file(s) ignored (${p(s.junk.slice(0, 3).join(', '))}${s.junk.length > 3 ? ', …' : ''})`);
           if (s.missingIndex) processIo.out('note:     index.json is missing; verify and unpack rebuild it from the signed manifest');
         } finally {
           await bundle.close();

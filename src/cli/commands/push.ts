@@ -9,6 +9,7 @@ import { bundleInput, formatBytes, mappingFromFlags, positiveInt, writeOutputFil
 import { Progress } from '../progress.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { processIo, runAction } from '../run.js';
+import { printable } from '../text.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from './verify.js';
 
 interface PushFlags extends SignatureFlags, RegistryFlags {
@@ -61,7 +62,7 @@ export function register(cli: CAC): void {
               }
             } else {
               processIo.out(`would push ${plan.items.length} artifact(s), ${formatBytes(plan.bytes)} at most, into ${plan.repositories.length} repositories:`);
-              for (const i of plan.items) processIo.out(`  ${i.kind.padEnd(5)} ${i.source} -> ${i.target}`);
+              for (const i of plan.items) processIo.out(`  ${i.kind.padEnd(5)} ${printable(i.source)} -> ${printable(i.target)}`);
             }
             return;
           }
@@ -85,7 +86,7 @@ export function register(cli: CAC): void {
             processIo.out(JSON.stringify(report));
             return;
           }
-          for (const s of signers) processIo.out(`signed by: ${s.id} (${s.source})`);
+          for (const s of signers) processIo.out(`signed by: ${printable(`${s.id} (${s.source})`)}`);
           for (const i of items) processIo.out(describe(i));
           const bytes = items.reduce((n, i) => n + i.bytesPushed, 0);
           processIo.out(`pushed ${items.filter((i) => i.status === 'pushed').length} of ${items.length} artifact(s), ${formatBytes(bytes)} sent; every tag read back with the bundle's digest`);
@@ -99,5 +100,5 @@ export function register(cli: CAC): void {
 
 function describe(i: PushedItem): string {
   const detail = i.status === 'skipped' ? 'already there' : `${i.blobsPushed} blob(s) sent, ${i.blobsMounted} mounted, ${i.blobsSkipped} present`;
-  return `${i.status.padEnd(7)} ${i.target}  ${i.digest.slice(0, 19)}  (${detail})`;
+  return `${i.status.padEnd(7)} ${printable(i.target)}  ${printable(i.digest.slice(0, 19))}  (${detail})`;
 }

@@ -11,6 +11,7 @@ import { buildOverlay } from '../../helm/values.js';
 import { VERSION } from '../../version.js';
 import { bundleInput, list, mappingFromFlags, writeOutputFile } from '../options.js';
 import { processIo, runAction, type Io } from '../run.js';
+import { printable } from '../text.js';
 import { readValuesFiles, table } from './images.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from './verify.js';
 
@@ -93,7 +94,7 @@ export async function valuesCommand(args: string[], flags: ValuesFlags, io: Io):
     }
     // Without -o the overlay goes to stdout, so everything else goes to stderr.
     const say = flags.out !== undefined ? io.out : io.err;
-    if (signers) for (const s of signers) say(`signed by: ${s.id} (${s.source})`);
+    if (signers) for (const s of signers) say(`signed by: ${printable(`${s.id} (${s.source})`)}`);
     else say('note: signature not checked (give --key to check it; push always does)');
     const rows = [
       ...overlay.entries.map((e) => [e.path, e.source, '->', e.target]),
@@ -102,9 +103,9 @@ export async function valuesCommand(args: string[], flags: ValuesFlags, io: Io):
     if (rows.length > 0) for (const line of table(rows)) say(`  ${line}`);
     for (const s of overlay.skipped) {
       const tag = s.reason === 'not-in-bundle' ? 'NOT IN BUNDLE' : s.reason === 'computed' ? 'COMPUTED' : 'TEMPLATE';
-      io.err(`warning: ${tag} ${s.path} = ${s.written}: ${s.detail}`);
+      io.err(`warning: ${tag} ${printable(`${s.path} = ${s.written}: ${s.detail}`)}`);
     }
-    for (const p of images.problems) io.err(`warning: ${p}`);
+    for (const p of images.problems) io.err(`warning: ${printable(p)}`);
     if (flags.out === undefined) io.out(overlay.text.trimEnd());
     say(
       `${flags.out !== undefined ? `wrote ${flags.out}` : 'overlay above'}: ${overlay.entries.length} image key(s) repointed, ` +

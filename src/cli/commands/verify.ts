@@ -5,6 +5,7 @@ import { AirlockError } from '../../errors.js';
 import { bundleInput, formatBytes, loadPublicKeys } from '../options.js';
 import { Progress } from '../progress.js';
 import { processIo, runAction } from '../run.js';
+import { printable } from '../text.js';
 
 export interface SignatureFlags {
   key?: unknown;
@@ -83,12 +84,12 @@ export function register(cli: CAC): void {
             );
             return;
           }
-          processIo.out(`bundle:    ${bundle.reader.name} (${describeForm(bundle)}), created ${m.created}`);
+          processIo.out(`bundle:    ${bundle.reader.name} (${describeForm(bundle)}), created ${printable(m.created)}`);
           if (signers.length === 0) processIo.out('signature: NONE (accepted because of --allow-unsigned)');
-          for (const s of signers) processIo.out(`signed by: ${s.id} (${s.source})`);
+          for (const s of signers) processIo.out(`signed by: ${printable(`${s.id} (${s.source})`)}`);
           const images = m.artifacts.filter((a) => a.kind === 'image').length;
           processIo.out(`contents:  ${images} image(s), ${m.artifacts.length - images} chart(s); ${contents.files} files, ${formatBytes(contents.bytes)}, every one matches the signed manifest`);
-          for (const c of contents.checks.slice(1)) processIo.out(`note:      ${c.detail}`);
+          for (const c of contents.checks.slice(1)) processIo.out(`note:      ${printable(c.detail)}`);
           processIo.out('OK');
         } finally {
           await bundle.close();
