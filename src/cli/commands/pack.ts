@@ -51,7 +51,7 @@ async function gatherSpec(flags: PackFlags): Promise<PackSpec> {
     } catch (cause) {
       throw new AirlockError('USAGE', `cannot read image list ${file}`, { cause, hint: 'check the --images path' });
     }
-    images.push(...parseImageList(text));
+    for (const ref of parseImageList(text)) images.push(ref); // a loop: a spread of a long list overflows the stack
   }
   const charts = list(flags.chart);
   const versions = list(flags.chartVersion);
