@@ -68,7 +68,12 @@ export function register(cli: CAC): void {
           }
           const progress = new Progress(processIo);
           let sent = 0;
+          // Ctrl-C stops the transfers, so each open upload session is cancelled (DELETE) on the way out.
+          const controller = new AbortController();
+          const stop = (): void => controller.abort();
+          process.once('SIGINT', stop);
           const items = await pushBundle(bundle, {
+            signal: controller.signal,
             registry,
             mapping,
             overwrite: flags.overwrite === true,
@@ -78,7 +83,7 @@ export function register(cli: CAC): void {
               if (e.type === 'blob-done') sent += e.size;
               progress.update('pushing', sent, plan.bytes);
             },
-          });
+          }).finally(() => process.removeListener('SIGINT', stop));
           progress.done();
           const report = { ok: true, registry: flags.registry, signers, items };
           if (flags.report !== undefined) await writeOutputFile(flags.report, `${JSON.stringify(report, null, 2)}\n`);
