@@ -6,7 +6,9 @@
  */
 import { deflateRawSync, constants as zlibConstants, crc32, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forgeZip, type ForgeZipEntry } from './helpers/archives.js';
+import { openSignedBundle } from '../src/bundle/read.js';
+import { verifyContents } from '../src/bundle/verify.js';
+import { errorOf, forgeZip, type ForgeZipEntry } from './helpers/archives.js';
 import { END, rawHeader } from './helpers/hostile.js';
 import { signedFixture, type SignedFixture } from './helpers/signed-bundle.js';
 
@@ -62,5 +64,22 @@ describe('bounds on every entry, skipped ones included (item 10)', () => {
     const started = Date.now();
     expect(await fx.verify(file)).toMatchObject({ code: 'SIZE_LIMIT', message: expect.stringContaining('junkbomb.zip: entry "__MACOSX/._bomb" declares: 4293918720 bytes') });
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('a zip entry whose declared size differs from the signed one is refused before it is read', async () => {
+    const big = Buffer.alloc(20 * 1024 * 1024, 7);
+    const zipEntries: ForgeZipEntry[] = fx.zipEntries.map((e) => (e.name === fx.blobPath ? { name: e.name, data: big } : e));
+    const file = await fx.save('resized.zip', forgeZip(zipEntries));
+    const bundle = await openSignedBundle(file);
+    try {
+      expect(await errorOf(verifyContents(bundle))).toMatchObject({
+        code: 'INTEGRITY',
+        message: expect.stringContaining(`${fx.blobPath} is ${big.length} bytes, the signed manifest says ${fx.blobData.length}`),
+      });
+      // The 20 MiB entry was never read: only headers, the central directory and the small entries.
+      expect(bundle.reader.bytesRead()).toBeLessThan(1024 * 1024);
+    } finally {
+      await bundle.close();
+    }
   });
 });

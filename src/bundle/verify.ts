@@ -166,6 +166,12 @@ export async function verifyContents(bundle: OpenedBundle, onProgress?: (bytes: 
       continue;
     }
     seen.add(rel);
+    if (entry.size !== listed.size) {
+      // The declared size is judged before a byte is read: a lying zip header is not inflated for nothing.
+      problems.push(`${entry.path} is ${entry.size} bytes, the signed manifest says ${listed.size}`);
+      stream.destroy();
+      continue;
+    }
     const { hex: actual, size } = await hashStream(stream, (n) => (bytes += n));
     files++;
     onProgress?.(bytes, total);
