@@ -56,4 +56,18 @@ describe('polyglots (item 2)', () => {
     const file = await fx.save('gz-polyglot.tgz', Buffer.concat([head, END]));
     expect(await fx.verify(file)).toEqual({ code: 'ARCHIVE_INVALID', message: 'gz-polyglot.tgz parses both as a tar (a valid tar header at byte 0) and as a gzip' });
   });
+
+  it('a zip whose local header names another file than its central directory is refused', async () => {
+    // Streaming unzippers read local headers: this one would extract "._dex.json", then nothing for index.json.
+    const zip = forgeZip(fx.zipEntries);
+    let at = zip.indexOf('index.json');
+    while (at >= 0 && !(at >= 30 && zip.readUInt32LE(at - 30) === 0x04034b50)) at = zip.indexOf('index.json', at + 1);
+    expect(at).toBeGreaterThan(0);
+    zip.write('._dex.json', at, 'latin1');
+    const file = await fx.save('local-name.zip', zip);
+    expect(await fx.verify(file)).toEqual({
+      code: 'ARCHIVE_INVALID',
+      message: `local-name.zip: entry "index.json" is named "._dex.json" in its local header at byte ${at - 30}`,
+    });
+  });
 });

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { AirlockError, isAirlockError, messageOf } from '../errors.js';
 import { expansionError, expansionLimit } from './limits.js';
+import { checkLocalHeaders } from './zip-local.js';
 import { emptyStream, findFileEntry, once, relay } from './lookup.js';
 import { normalizeEntryPath, quoteName } from './safe-path.js';
 import type { ByteSource } from './source.js';
@@ -135,6 +136,7 @@ export class ZipReader implements BundleReader {
         hint: 'data was put in front of the zip (a polyglot or a self-extractor); unzip it and give the folder, or get the bundle again',
       });
     }
+    await checkLocalHeaders(this.source, this.name, out.map((l) => ({ path: l.entry.path, zip: l.zip })));
     return out;
   }
 
