@@ -4,7 +4,9 @@
  * read by airlock with exactly the files and bytes GNU tar extracts, or refused
  * with a typed AirlockError: never a crash, a hang, or a disagreement.
  */
-import { readFile, rm, writeFile, mkdtemp } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile, mkdtemp } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +15,7 @@ import { isAirlockError } from '../src/errors.js';
 import { readAll, sampleBundleFiles, tarEntries, writeBundleTar } from './helpers/archives.js';
 import { fixChecksum, gnuExtract, treeOf } from './helpers/hostile.js';
 
+const run = promisify(execFile);
 const MUTANTS = 300;
 const TIME_BUDGET_MS = 60_000;
 /** Fixed, so a failure reproduces; AIRLOCK_FUZZ_SEED explores others. */
@@ -31,10 +34,29 @@ function prng(seed: number): () => number {
 }
 
 let dir: string;
-let original: Buffer;
-/** Byte ranges [start, end) holding headers and extension bodies; header block starts. */
-const ranges: [number, number][] = [];
-const headerBlocks: number[] = [];
+
+/** A valid tar to mutate: byte ranges [start, end) holding headers and extension bodies, and where header blocks start. */
+interface Corpus {
+  name: string;
+  bytes: Buffer;
+  ranges: [number, number][];
+  headerBlocks: number[];
+}
+const corpora: Corpus[] = [];
+
+async function corpus(name: string, path: string): Promise<Corpus> {
+  const bytes = await readFile(path);
+  const c: Corpus = { name, bytes, ranges: [], headerBlocks: [] };
+  let end = 0;
+  for (const e of await tarEntries(path)) {
+    c.ranges.push([e.headerOffset!, e.offset!]);
+    c.headerBlocks.push(e.headerOffset!, e.offset! - 512);
+    end = e.offset! + e.size + ((512 - (e.size % 512)) % 512);
+  }
+  // The end-of-archive blocks too.
+  c.ranges.push([end, end + 1024]);
+  return c;
+}
 
 /** What airlock reads: every file entry's bytes by path, through both the indexer and the stream parser. */
 async function airlockRead(path: string): Promise<Map<string, Buffer>> {
@@ -63,13 +85,16 @@ beforeAll(async () => {
   const path = join(dir, 'valid.tar');
   // A non-ASCII folder name makes TarWriter put a PAX header before every entry.
   await writeBundleTar(path, sampleBundleFiles([10, 700]), { prefix: 'bündle/' });
-  original = await readFile(path);
-  for (const e of await tarEntries(path)) {
-    ranges.push([e.headerOffset!, e.offset!]);
-    headerBlocks.push(e.headerOffset!, e.offset! - 512);
-  }
-  // The end-of-archive blocks too.
-  ranges.push([original.length - 1024, original.length]);
+  corpora.push(await corpus('airlock (PAX)', path));
+  // GNU tar's own format: a name over 100 bytes gets a GNU long-name ('L') header.
+  const src = join(dir, 'src');
+  const long = `blobs/${'x'.repeat(120)}.json`;
+  await mkdir(join(src, 'blobs'), { recursive: true });
+  await writeFile(join(src, long), '{"long":true}');
+  await writeFile(join(src, 'index.json'), '{"schemaVersion":2}');
+  const gnu = join(dir, 'gnu.tar');
+  await run('tar', ['--format=gnu', '--sort=name', '-cf', gnu, '-C', src, 'index.json', long]);
+  corpora.push(await corpus('GNU tar (long names)', gnu));
 });
 
 afterAll(async () => {
@@ -86,22 +111,23 @@ describe('tar header fuzzing against GNU tar', () => {
     let refused = 0;
     const path = join(dir, 'mutant.tar');
     for (let i = 0; i < MUTANTS && Date.now() - started < TIME_BUDGET_MS; i++) {
-      const bytes = Buffer.from(original);
-      const [start, end] = pick(ranges);
+      const c = corpora[i % corpora.length]!;
+      const bytes = Buffer.from(c.bytes);
+      const [start, end] = pick(c.ranges);
       const count = 1 + Math.floor(random() * 3);
       for (let k = 0; k < count; k++) {
         const at = start + Math.floor(random() * (end - start));
         bytes[at] = random() < 0.5 ? pick(interesting) : Math.floor(random() * 256);
       }
       // Half the mutants get a valid checksum again, so they reach past the first check.
-      if (random() < 0.5) for (const b of headerBlocks) if (b >= start && b < end) fixChecksum(bytes.subarray(b, b + 512));
+      if (random() < 0.5) for (const b of c.headerBlocks) if (b >= start && b < end) fixChecksum(bytes.subarray(b, b + 512));
       await writeFile(path, bytes);
 
       let ours: Map<string, Buffer> | undefined;
       try {
         ours = await airlockRead(path);
       } catch (err) {
-        if (!isAirlockError(err)) throw new Error(`mutant ${i}: not an AirlockError: ${(err as Error).stack}`);
+        if (!isAirlockError(err)) throw new Error(`mutant ${i} of ${c.name}: not an AirlockError: ${(err as Error).stack}`);
         refused++;
         continue;
       }
@@ -110,8 +136,8 @@ describe('tar header fuzzing against GNU tar', () => {
       try {
         const theirs = await treeOf(gnu.dir);
         const show = (m: Map<string, Buffer | string>): string[] => [...m.keys()].sort();
-        expect(show(theirs), `mutant ${i}: GNU tar extracted other files (${gnu.stderr})`).toEqual(show(ours));
-        for (const [name, data] of ours) expect(theirs.get(name), `mutant ${i}: ${name}`).toEqual(data);
+        expect(show(theirs), `mutant ${i} of ${c.name}: GNU tar extracted other files (${gnu.stderr})`).toEqual(show(ours));
+        for (const [name, data] of ours) expect(theirs.get(name), `mutant ${i} of ${c.name}: ${name}`).toEqual(data);
       } finally {
         await rm(gnu.dir, { recursive: true, force: true });
       }
