@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pack } from '../src/bundle/pack.js';
 import { validateSpec } from '../src/bundle/spec.js';
 import { AirlockError } from '../src/errors.js';
-import { parseChartRef, recordedChartRef } from '../src/ref/index.js';
+import { parseChartRef, parseImageRef, recordedChartRef } from '../src/ref/index.js';
 import { generateKeyPair, parsePrivateKey } from '../src/sign/index.js';
 import { packageChart } from './helpers/charts.js';
 
@@ -36,8 +36,24 @@ describe('credentials in chart URLs (item 7)', () => {
     const err = refusal(() => parseChartRef(input, '1.0.0'));
     expect(err.code).toBe('REF_INVALID');
     expect(err.message).toBe(`chart reference "${shown}" holds ${what} in the URL`);
+    expect(err.hint).toBe(`credentials in a reference would be written into the signed bundle; remove them and give the login with --creds ${host}=USER --password-stdin`);
     expect(err.hint).toContain(`--creds ${host}=USER --password-stdin`);
     expect(`${err.message} ${err.hint}`).not.toContain(PASSWORD);
+  });
+
+  it.each([
+    [`alice:${PASSWORD}@registry.example.com/org/app:1`, 'image reference "alice:***@registry.example.com/org/app:1" holds a user name and password in the reference', 'registry.example.com'],
+    [`https://alice:${PASSWORD}@registry.example.com/org/app:1`, 'image reference "https://alice:***@registry.example.com/org/app:1" holds a user name and password in the URL', 'registry.example.com'],
+  ])('image reference %s is refused without repeating the password', (input, message, host) => {
+    const err = refusal(() => parseImageRef(input));
+    expect(err).toMatchObject({ code: 'REF_INVALID', message });
+    expect(err.hint).toContain(`--creds ${host}=USER`);
+  });
+
+  it('a digest reference is not taken for a login', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(parseImageRef(`nginx@${digest}`).digest).toBe(digest);
+    expect(parseImageRef(`127.0.0.1:5000/org/app@${digest}`).digest).toBe(digest);
   });
 
   it('pack refuses it before anything is written', async () => {

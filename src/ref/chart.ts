@@ -1,4 +1,5 @@
 import { AirlockError } from '../errors.js';
+import { refuseCredentials } from './credentials.js';
 import { parseImageRef, type ImageRef } from './image.js';
 
 /** Where a Helm chart comes from. */
@@ -9,25 +10,6 @@ export type ChartSource =
   | { kind: 'repo'; repoUrl: string; name: string }
   /** A chart archive on disk. */
   | { kind: 'file'; path: string };
-
-/**
- * `http://alice:PASSWORD@host/…` would carry the password into the signed
- * airlock.json (the pack request and the artifact source) and into --json output:
- * refused here, before anything records it. The message never repeats the password.
- */
-function refuseUrlCredentials(text: string): void {
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i.exec(text);
-  if (m === null) return;
-  const userinfo = m[2]!;
-  const colon = userinfo.indexOf(':');
-  const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
-  const shown = `${m[1]}${colon < 0 ? '***' : `${user}:***`}@${text.slice(m[0].length)}`;
-  let host = text.slice(m[0].length);
-  host = host.slice(0, host.search(/[/?#]|$/));
-  throw new AirlockError('REF_INVALID', `chart reference "${shown}" holds ${colon < 0 ? 'a user name' : 'a user name and password'} in the URL`, {
-    hint: `credentials in a URL would be written into the signed bundle; remove them and give the login with --creds ${host}=USER --password-stdin`,
-  });
-}
 
 /**
  * The chart reference as airlock.json and reports record it: a local archive by
@@ -50,7 +32,7 @@ function chartNameOf(path: string): string {
  */
 export function parseChartRef(input: string, version?: string): ChartSource {
   const text = input.trim();
-  refuseUrlCredentials(text);
+  refuseCredentials(text, 'chart reference');
   if (text.startsWith('oci://')) {
     const body = text.slice('oci://'.length).replace(/\/+$/, '');
     if (!body.includes('/')) {

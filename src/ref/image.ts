@@ -1,4 +1,5 @@
 import { AirlockError } from '../errors.js';
+import { refuseCredentials } from './credentials.js';
 
 /**
  * A fully normalized image reference, as docker and containerd read one:
@@ -62,6 +63,7 @@ export function parseImageRef(input: string): ImageRef {
   const text = input.trim();
   if (text === '') throw invalid(input, 'it is empty');
   if (/\s/.test(text)) throw invalid(input, 'it contains white space');
+  refuseCredentials(text, 'image reference');
   if (text.includes('://')) {
     throw invalid(input, 'image references take no scheme', 'drop the scheme (docker://, https://): write HOST/PATH:TAG');
   }
