@@ -86,7 +86,7 @@ describe('analyzeEntries', () => {
       { code: 'NOT_A_FILE', path: 'r/link', message: '"r/link" is a symbolic link to "/etc/passwd", not a file' },
       { code: 'NOT_A_FILE', path: 'r/hard', message: '"r/hard" is a hard link to "r/index.json", not a file' },
       { code: 'NOT_A_FILE', path: 'r/fifo', message: '"r/fifo" is a special file (device or FIFO), not a file' },
-      { code: 'DUPLICATE', path: 'r/index.json', message: '"r/index.json" appears more than once' },
+      { code: 'DUPLICATE', path: 'r/index.json', message: '"r/index.json" appears more than once (a file, then a file)' },
     ]);
   });
 

@@ -5,7 +5,8 @@ import { AirlockError, isAirlockError, messageOf } from '../errors.js';
 import { findFileEntry, once, relay } from './lookup.js';
 import type { ByteSource } from './source.js';
 import type { Place } from './tar-index.js';
-import { parseTarStream } from './tar-stream.js';
+import { expansionError, expansionLimit } from './limits.js';
+import { parseTarStream, type StreamLimit } from './tar-stream.js';
 import type { ArchiveEntry, BundleReader, SequentialEntry } from './types.js';
 
 /**
@@ -55,7 +56,13 @@ export class GzipReader implements BundleReader {
   }
 
   sequential(): AsyncIterable<SequentialEntry> {
-    return parseTarStream(this.decompressed(), this.place, false);
+    // Every declared size, skipped entries' included, is judged against the file's size first.
+    const compressed = this.source.size;
+    const limit: StreamLimit = {
+      maxBytes: expansionLimit(compressed),
+      exceeded: (what, bytes) => expansionError(this.name, what, bytes, compressed),
+    };
+    return parseTarStream(this.decompressed(), this.place, false, limit);
   }
 
   bytesRead(): number {

@@ -17,9 +17,14 @@ export interface ArchiveLayout {
 
 const JUNK_NAMES = new Set(['.ds_store', 'thumbs.db', 'desktop.ini']);
 
-/** macOS resource forks and Finder files, Windows thumbnails, and directory entries: never part of a bundle. */
+/**
+ * macOS resource forks and Finder files, Windows thumbnails, and directory entries:
+ * never part of a bundle. Only plain files and directories can be litter: a link or
+ * device under a junk name is still a link to GNU tar, so it is reported, not ignored.
+ */
 export function isJunk(entry: ArchiveEntry): boolean {
   if (entry.type === 'directory') return true;
+  if (entry.type !== 'file') return false;
   const parts = entry.path.split('/');
   if (parts.includes('__MACOSX')) return true;
   const base = parts[parts.length - 1]!;
@@ -68,13 +73,27 @@ export function analyzeEntries(entries: readonly ArchiveEntry[], archive = 'the 
   }
   const root = roots[0]!;
   const problems: LayoutProblem[] = [];
-  const seen = new Map<string, number>();
-  for (const e of kept) {
-    seen.set(e.path, (seen.get(e.path) ?? 0) + 1);
-    if (seen.get(e.path) === 2) {
-      problems.push({ code: 'DUPLICATE', path: e.path, message: `${quoteName(e.path)} appears more than once` });
+  // Duplicates are counted over every entry, litter and directories included: a
+  // directory named like a blob, or a second copy of a file, means another
+  // extractor ends with other files (or fails half-way) than the reader checked.
+  const duplicates: LayoutProblem[] = [];
+  const count = new Map<string, number>();
+  const firstType = new Map<string, ArchiveEntry['type']>();
+  for (const e of entries) {
+    if (e.path === '') continue;
+    const n = (count.get(e.path) ?? 0) + 1;
+    count.set(e.path, n);
+    if (n === 1) firstType.set(e.path, e.type);
+    if (n === 2) {
+      const kinds = `${describeType(firstType.get(e.path)!)}, then ${describeType(e.type)}`;
+      duplicates.push({ code: 'DUPLICATE', path: e.path, message: `${quoteName(e.path)} appears more than once (${kinds})` });
     }
-    if (seen.get(e.path)! > 1) continue;
+  }
+  const seen = new Set<string>();
+  for (const e of kept) {
+    if (seen.has(e.path)) continue;
+    seen.add(e.path);
+    if (count.get(e.path)! > 1) continue;
     if (!e.path.startsWith(root)) {
       problems.push({ code: 'OUTSIDE_ROOT', path: e.path, message: `${quoteName(e.path)} is outside the layout folder ${quoteName(root || './')}` });
       continue;
@@ -92,6 +111,7 @@ export function analyzeEntries(entries: readonly ArchiveEntry[], archive = 'the 
       problems.push({ code: 'UNEXPECTED', path: e.path, message: `${quoteName(e.path)} is not part of a bundle` });
     }
   }
+  for (const d of duplicates) problems.push(d);
   const has = (rel: string): boolean => kept.some((e) => e.path === root + rel && e.type === 'file');
   for (const rel of ['airlock.json', 'oci-layout']) {
     if (!has(rel)) problems.push({ code: 'MISSING_FILE', path: root + rel, message: `${quoteName(root + rel)} is missing` });

@@ -58,6 +58,11 @@ export async function openBundle(input: string | readonly string[]): Promise<Bun
 async function readerFor(source: ByteSource): Promise<BundleReader> {
   const head = await source.read(0, 512);
   const form = sniff(head, source.size);
+  if (typeof form === 'object') {
+    throw new AirlockError('ARCHIVE_INVALID', `${source.name} parses both as a tar (a valid tar header at byte 0) and as a ${form.both}`, {
+      hint: `GNU tar would extract it as a tar, airlock would read it as a ${form.both}: a crafted polyglot; get the bundle again from a trusted source`,
+    });
+  }
   switch (form) {
     case 'tar':
       return new TarReader(source);

@@ -1,7 +1,7 @@
 import { AirlockError } from '../errors.js';
 import { normalizeEntryPath } from './safe-path.js';
 import type { ByteSource } from './source.js';
-import { BLOCK, TarHeaderDecoder, padding, type RawEntry } from './tar-header.js';
+import { BLOCK, TarHeaderDecoder, firstNonZero, padding, type RawEntry } from './tar-header.js';
 import type { ArchiveEntry } from './types.js';
 
 /** Listings longer than this are refused: no bundle has a million files, a hostile archive might. */
@@ -33,6 +33,22 @@ export function truncatedIn(source: Place, what: string): AirlockError {
   });
 }
 
+/** Bytes after the end-of-archive marker that are not zero: `tar -i` (and other readers) would extract them. */
+export function trailingData(source: Place, position: number): AirlockError {
+  return new AirlockError('ARCHIVE_INVALID', `${source.name}: data after the end-of-archive marker, at ${source.describe(position)}`, {
+    hint: 'only zero blocks may follow the end of a bundle tar (tar --ignore-zeros would extract what follows); the file was altered or two archives were joined: get it again from a trusted source',
+  });
+}
+
+/** A refused extension header body (PAX records, GNU long name). */
+export function invalidExtension(source: Place, position: number, why: string): AirlockError {
+  return new AirlockError('ARCHIVE_INVALID', `${source.name}: refused extension header at ${source.describe(position)} (${why})`, {
+    hint: 'GNU tar could extract this archive differently from how airlock reads it; get the bundle as airlock pack wrote it',
+  });
+}
+
+const TAIL_CHUNK = 1024 * 1024;
+
 export function missingEnd(source: Place): AirlockError {
   return new AirlockError('ARCHIVE_INVALID', `${source.truncation()}: the archive ends without its end-of-archive marker`, {
     hint: source.files.length > 1 ? 'copy every part of the split bundle next to the first one' : 'copy the bundle again; the copy is incomplete',
@@ -58,14 +74,21 @@ export async function indexTar(source: ByteSource): Promise<ArchiveEntry[]> {
     const block = await source.read(position, BLOCK);
     const step = decoder.header(block, position);
     switch (step.kind) {
-      case 'end':
+      case 'end': {
+        // Only zeros may follow: anything else is data another reader would see.
+        for (let at = position + BLOCK; at < source.size; at += TAIL_CHUNK) {
+          const i = firstNonZero(await source.read(at, Math.min(TAIL_CHUNK, source.size - at)));
+          if (i >= 0) throw trailingData(source, at + i);
+        }
         return entries;
+      }
       case 'invalid':
         throw invalidHeader(source, position, step.why);
       case 'meta': {
         const end = position + BLOCK + step.size;
         if (end > source.size) throw truncatedIn(source, headerAfter());
-        decoder.meta(await source.read(position + BLOCK, step.size));
+        const why = decoder.meta(await source.read(position + BLOCK, step.size));
+        if (why !== undefined) throw invalidExtension(source, position, why);
         position = end + padding(step.size);
         break;
       }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { AirlockError } from '../errors.js';
-import { BLOCK, TarHeaderDecoder, padding } from './tar-header.js';
-import { MAX_LISTED_ENTRIES, invalidHeader, missingEnd, toArchiveEntry, truncatedIn, type Place } from './tar-index.js';
+import { BLOCK, TarHeaderDecoder, firstNonZero, padding } from './tar-header.js';
+import { MAX_LISTED_ENTRIES, invalidExtension, invalidHeader, missingEnd, toArchiveEntry, trailingData, truncatedIn, type Place } from './tar-index.js';
 import type { SequentialEntry } from './types.js';
 
 const CHUNK = 256 * 1024;
@@ -116,12 +116,23 @@ class EntryStream extends Readable {
 }
 
 /**
+ * A bound on the bytes a (decompressed) stream may hold: checked against every
+ * declared entry size before its content is read, skipped entries included, and
+ * against the zeros after the end marker.
+ */
+export interface StreamLimit {
+  maxBytes: number;
+  /** The error for `what` (an entry, or the data after the end) reaching `bytes`. */
+  exceeded(what: string, bytes: number): Error;
+}
+
+/**
  * Parses a tar from a stream, in one pass: each entry comes with a stream of its
  * content. Moving to the next entry skips whatever the consumer left unread, so
  * the consumer must be done with (or give up on) one stream before asking for the
  * next. `offsets` says whether positions in the stream are positions in a file.
  */
-export async function* parseTarStream(input: Readable, place: Place, offsets: boolean): AsyncGenerator<SequentialEntry> {
+export async function* parseTarStream(input: Readable, place: Place, offsets: boolean, limit?: StreamLimit): AsyncGenerator<SequentialEntry> {
   const reader = new ChunkReader(input[Symbol.asyncIterator]() as AsyncIterator<Buffer>);
   const decoder = new TarHeaderDecoder();
   let current: EntryStream | undefined;
@@ -148,16 +159,29 @@ export async function* parseTarStream(input: Readable, place: Place, offsets: bo
       if (block.length === 0) throw missingEnd(place);
       if (block.length < BLOCK) throw truncatedIn(place, headerAfter());
       const step = decoder.header(block, at);
-      if (step.kind === 'end') return;
+      if (step.kind === 'end') {
+        // Only zeros may follow the end marker: anything else is data another reader would see.
+        for (;;) {
+          const start = reader.position;
+          const chunk = await reader.some(CHUNK);
+          if (chunk.length === 0) return;
+          const i = firstNonZero(chunk);
+          if (i >= 0) throw trailingData(place, start + i);
+          if (limit && reader.position > limit.maxBytes) throw limit.exceeded('the archive goes on with zeros after its end-of-archive marker', reader.position);
+        }
+      }
       if (step.kind === 'invalid') throw invalidHeader(place, at, step.why);
       if (step.kind === 'meta') {
         const body = await reader.exact(step.size);
         if (body.length < step.size) throw truncatedIn(place, headerAfter());
-        decoder.meta(body);
+        const why = decoder.meta(body);
+        if (why !== undefined) throw invalidExtension(place, at, why);
         if ((await reader.skip(padding(step.size))) < padding(step.size)) throw truncatedIn(place, headerAfter());
         continue;
       }
       const entry = toArchiveEntry(step.entry, place.name, offsets);
+      // Declared sizes are judged before a byte of content is read, whether or not the consumer wants it.
+      if (limit && step.entry.dataOffset + entry.size > limit.maxBytes) throw limit.exceeded(`entry ${JSON.stringify(entry.path)} declares ${entry.size} bytes, so the archive holds at least`, step.entry.dataOffset + entry.size);
       if (++count > MAX_LISTED_ENTRIES) {
         throw new AirlockError('ARCHIVE_INVALID', `${place.name} has more than ${MAX_LISTED_ENTRIES} entries`, { hint: 'this is not an airlock bundle' });
       }

@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { AirlockError, isAirlockError, messageOf } from '../errors.js';
+import { expansionError, expansionLimit } from './limits.js';
+import { checkLocalHeaders } from './zip-local.js';
 import { emptyStream, findFileEntry, once, relay } from './lookup.js';
 import { normalizeEntryPath, quoteName } from './safe-path.js';
 import type { ByteSource } from './source.js';
@@ -108,6 +110,7 @@ export class ZipReader implements BundleReader {
 
   private async list(): Promise<Listed[]> {
     const out: Listed[] = [];
+    let first = Infinity;
     try {
       for await (const zip of this.zip.eachEntry()) {
         // decodeStrings: false leaves the raw bytes in fileNameRaw; decode like yauzl
@@ -115,11 +118,25 @@ export class ZipReader implements BundleReader {
         const raw = yauzl.getFileNameLowLevel(zip.generalPurposeBitFlag, zip.fileNameRaw, zip.extraFields, true);
         const type = zipEntryType(zip, raw);
         const entry: ArchiveEntry = { path: normalizeEntryPath(raw, this.name), size: type === 'directory' ? 0 : zip.uncompressedSize, type };
+        // Declared sizes are judged at listing, for every entry, before anything is inflated;
+        // yauzl then stops any entry that inflates past what it declared.
+        if (zip.uncompressedSize > expansionLimit(zip.compressedSize)) {
+          throw expansionError(this.name, `entry ${quoteName(entry.path)} declares`, zip.uncompressedSize, zip.compressedSize);
+        }
         out.push({ entry, zip });
+        first = Math.min(first, zip.relativeOffsetOfLocalHeader);
       }
     } catch (err) {
       throw invalid(this.name, err);
     }
+    // Bytes before the first entry are where a tar (or anything) can hide for other
+    // readers: a zip must start with its first local header.
+    if (out.length > 0 && first !== 0) {
+      throw new AirlockError('ARCHIVE_INVALID', `${this.name}: the zip's first entry starts at byte ${first}, not at byte 0; ${first} bytes before it belong to no entry`, {
+        hint: 'data was put in front of the zip (a polyglot or a self-extractor); unzip it and give the folder, or get the bundle again',
+      });
+    }
+    await checkLocalHeaders(this.source, this.name, out.map((l) => ({ path: l.entry.path, zip: l.zip })));
     return out;
   }
 

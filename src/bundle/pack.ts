@@ -13,7 +13,7 @@ import { openLayout, type LayoutTarget } from '../layout/index.js';
 import { MediaType, isManifestType } from '../oci/media-types.js';
 import { parsePlatform } from '../oci/platform.js';
 import type { Descriptor } from '../oci/schemas.js';
-import { formatImageRef, manifestReference, parseChartRef, parseImageRef, type ImageRef } from '../ref/index.js';
+import { formatImageRef, manifestReference, parseChartRef, parseImageRef, recordedChartRef, type ImageRef } from '../ref/index.js';
 import type { PrivateKey } from '../sign/index.js';
 import { walkGraph } from './graph.js';
 import type { PackSpec } from './spec.js';
@@ -130,7 +130,8 @@ export async function pack(spec: PackSpec, options: PackOptions): Promise<PackRe
     const ref = parseImageRef(text);
     images.set(formatImageRef(ref), ref);
   }
-  const charts = spec.charts.map((c) => ({ given: c, source: parseChartRef(c.ref, c.version) }));
+  // Parsed from the ref as typed; recorded (airlock.json, events) with a local file by its name only.
+  const charts = spec.charts.map((c) => ({ source: parseChartRef(c.ref, c.version), given: { ...c, ref: recordedChartRef(c.ref) } }));
   if (images.size === 0 && charts.length === 0) {
     throw new AirlockError('USAGE', 'nothing to pack', { hint: 'give --image, --images FILE, --chart, or a --spec that lists some' });
   }
@@ -246,7 +247,7 @@ async function packVia(
     output: options.output,
     ...(options.splitSize !== undefined ? { splitSize: options.splitSize } : {}),
     ...(options.key ? { key: options.key } : {}),
-    spec: { images: [...images.keys()], charts: spec.charts, platforms: spec.platforms },
+    spec: { images: [...images.keys()], charts: charts.map((c) => c.given), platforms: spec.platforms },
     epoch: options.epoch,
     // Straight from registries: download ahead into the staging folder, in parallel.
     ...(graphs !== undefined ? { spoolDir: join(stagingDir, 'spool') } : {}),

@@ -87,7 +87,7 @@ export async function gatherSpec(inputs: SpecInputs): Promise<PackSpec> {
     } catch (cause) {
       throw new AirlockError('USAGE', `cannot read image list ${file}`, { cause, hint: 'check the --images path' });
     }
-    images.push(...parseImageList(text));
+    for (const ref of parseImageList(text)) images.push(ref); // a loop: a spread of a long list overflows the stack
   }
   const charts = inputs.charts ?? [];
   const versions = inputs.chartVersions ?? [];

@@ -52,8 +52,9 @@ export function checkListing(bundle: OpenedBundle): Set<string> {
       if (!layout.problems.some((p) => p.path === e.path)) problems.push(`${e.path} is not listed in the signed airlock.json`);
     } else {
       keep.add(e.path);
-      // Zip headers may lie about sizes; verifyContents counts the real bytes later.
-      if (e.size !== f.size && reader.kind !== 'zip') problems.push(`${e.path} is ${e.size} bytes, the signed manifest says ${f.size}`);
+      // Declared sizes are checked before any content is read (zip included: the
+      // zip reader refuses an entry that inflates to more or less than it declares).
+      if (e.size !== f.size) problems.push(`${e.path} is ${e.size} bytes, the signed manifest says ${f.size}`);
     }
   }
   for (const [path, f] of listed) {
@@ -88,7 +89,8 @@ export async function verifyContents(bundle: OpenedBundle, onProgress?: (bytes: 
     const rel = entry.path.startsWith(layout.root) ? entry.path.slice(layout.root.length) : undefined;
     const listed = rel === undefined ? undefined : expected.get(rel);
     if (isJunk(entry) || rel === undefined || entry.type !== 'file' || listed === undefined || seen.has(rel)) {
-      stream.resume();
+      // Left unread, not drained: a skipped zip entry is never inflated, a tar one is seeked past.
+      stream.destroy();
       if (rel !== undefined && entry.type === 'file' && !isJunk(entry) && rel !== MANIFEST_FILE && !isSignatureEntry(rel) && listed === undefined) {
         // Extra entries are reported by analyzeEntries when they are out of place; a
         // well-placed file that the signed manifest does not list is caught here.
@@ -97,6 +99,12 @@ export async function verifyContents(bundle: OpenedBundle, onProgress?: (bytes: 
       continue;
     }
     seen.add(rel);
+    if (entry.size !== listed.size) {
+      // The declared size is judged before a byte is read: a lying zip header is not inflated for nothing.
+      problems.push(`${entry.path} is ${entry.size} bytes, the signed manifest says ${listed.size}`);
+      stream.destroy();
+      continue;
+    }
     const { hex: actual, size } = await hashStream(stream, (n) => (bytes += n));
     files++;
     onProgress?.(bytes, total);

@@ -64,7 +64,7 @@ export function resolveChart(top: LoadedChart, userValues: readonly Values[] = [
 
   const place = (chart: LoadedChart, keys: string[], given: unknown, placed: Placed): Values => {
     components.push(placed);
-    problems.push(...chart.problems);
+    for (const p of chart.problems) problems.push(p);
     const values = coalesce(isMap(given) ? given : {}, chart.values) as Values;
     const used = new Set<LoadedChart>();
     const instances: { key: string; chart: LoadedChart; dependency?: ChartDependency }[] = [];

@@ -11,22 +11,52 @@ export function isMap(value: unknown): value is Values {
 }
 
 /**
+ * Helm itself refuses a chart file over 5 MiB (MaxDecompressedFileSize), so no
+ * chart that installs has a bigger values.yaml; a hostile one could be 40 MB of
+ * 1.5 million keys, which YAML parsing turns into gigabytes and minutes.
+ */
+export const MAX_VALUES_BYTES = 5 * 1024 * 1024;
+/** Keys and list items in one values file: real charts have hundreds, large ones a few thousand. */
+export const MAX_VALUES_NODES = 200_000;
+
+/**
  * Parses a values file the way helm reads one (merge keys `<<` on, later duplicate
  * keys win). A number whose text would not survive the round trip keeps its text:
  * `tag: 1.0` is the tag "1.0" someone meant, not the number 1.
  */
 export function parseValuesYaml(text: string, where: string): Values {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_VALUES_BYTES) {
+    throw new AirlockError('SIZE_LIMIT', `${where} is ${bytes} bytes, more than the ${MAX_VALUES_BYTES}-byte limit (Helm loads no chart file larger either)`, {
+      hint: 'this is not a values file Helm would install with; check the chart or the file given',
+    });
+  }
   const doc = parseDocument(text, { merge: true, uniqueKeys: false, prettyErrors: false });
   if (doc.errors.length > 0) {
     throw new AirlockError('ARCHIVE_INVALID', `${where} is not valid YAML: ${doc.errors[0]!.message}`, {
       hint: 'fix the YAML (helm would refuse it too)',
     });
   }
+  let nodes = 0;
+  let tooMany = false;
+  const count = (n: number): symbol | undefined => {
+    nodes += n;
+    if (nodes <= MAX_VALUES_NODES) return undefined;
+    tooMany = true;
+    return visit.BREAK;
+  };
   visit(doc, {
+    Pair: () => count(1),
+    Seq: (_key, node) => count(node.items.length),
     Scalar(_key, node) {
       if (typeof node.value === 'number' && node.source !== undefined && String(node.value) !== node.source) node.value = node.source;
     },
   });
+  if (tooMany) {
+    throw new AirlockError('SIZE_LIMIT', `${where} holds more than ${MAX_VALUES_NODES} keys and list items`, {
+      hint: 'this is not a values file Helm would be given; check the chart or the file given',
+    });
+  }
   let value: unknown;
   try {
     value = doc.toJS();

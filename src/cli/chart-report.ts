@@ -2,7 +2,7 @@ import type { ChartImages, ImageFinding } from '../chart/images.js';
 import { CROSS_CHECK_NOTE } from '../chart/images.js';
 import { describeMissing, type BundleCheck, type ChartCheck, type CheckedFinding } from '../workflows/check.js';
 import type { Io } from './run.js';
-import { table } from './table.js';
+import { printable, table } from './text.js';
 
 /** Where a finding is, as one cell: the values path, or `[component] templates/FILE:LINE`. */
 function findingPlace(f: ImageFinding): string {
@@ -21,10 +21,10 @@ function findingNote(f: ImageFinding | CheckedFinding): string {
 
 /** One chart's findings as a table (with an IN BUNDLE column when checked against a bundle). */
 export function printChart(io: Io, images: ChartImages, check?: ChartCheck): void {
-  io.out(`chart ${images.chart.name} ${images.chart.version} (${images.chart.origin})`);
+  io.out(printable(`chart ${images.chart.name} ${images.chart.version} (${images.chart.origin})`));
   const subs = images.components.filter((c) => c.path !== '');
   if (subs.length > 0) {
-    io.out(`  subcharts: ${subs.map((c) => `${c.path} = ${c.name} ${c.version}${c.disabled ? ` (disabled: ${c.disabled})` : ''}`).join(', ')}`);
+    io.out(`  subcharts: ${printable(subs.map((c) => `${c.path} = ${c.name} ${c.version}${c.disabled ? ` (disabled: ${c.disabled})` : ''}`).join(', '))}`);
   }
   const findings: (ImageFinding | CheckedFinding)[] = check?.findings ?? images.findings;
   if (findings.length === 0) io.out('  no image references found');
@@ -38,8 +38,8 @@ export function printChart(io: Io, images: ChartImages, check?: ChartCheck): voi
     for (const line of table(rows)) io.out(`  ${line}`);
   }
   if (images.templated > 0) io.out(`  ${images.templated} image: line(s) in templates are computed from values (checked through the values they read)`);
-  for (const p of images.problems) io.err(`warning: ${p}`);
-  if (check) for (const line of describeMissing(check)) io.err(`warning: ${line}`);
+  for (const p of images.problems) io.err(`warning: ${printable(p)}`);
+  if (check) for (const line of describeMissing(check)) io.err(`warning: ${printable(line)}`);
 }
 
 export function distinctImages(findings: readonly ImageFinding[]): number {
@@ -49,10 +49,10 @@ export function distinctImages(findings: readonly ImageFinding[]): number {
 /** pack --check-chart-images: a line per chart, and a warning (stderr) per chart image the bundle lacks. */
 export function printChartCheck(report: BundleCheck, io: Io): void {
   for (const c of report.charts) {
-    for (const p of c.problems) io.err(`warning: ${p}`);
-    for (const line of describeMissing(c)) io.err(`warning: ${line}`);
+    for (const p of c.problems) io.err(`warning: ${printable(p)}`);
+    for (const line of describeMissing(c)) io.err(`warning: ${printable(line)}`);
     const computed = c.findings.filter((f) => f.status === 'computed').length;
-    io.out(`chart ${c.chart.name} ${c.chart.version}: ${c.findings.length} image reference(s) found, ${c.missing} not in the bundle${computed > 0 ? `, ${computed} computed (not checked)` : ''}`);
+    io.out(`chart ${printable(`${c.chart.name} ${c.chart.version}`)}: ${c.findings.length} image reference(s) found, ${c.missing} not in the bundle${computed > 0 ? `, ${computed} computed (not checked)` : ''}`);
   }
   if (report.charts.length > 0) io.out(`note: ${CROSS_CHECK_NOTE}`);
 }

@@ -3,6 +3,9 @@ import { AirlockError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { commands } from './commands/index.js';
 import { processIo, reportError } from './run.js';
+import { exitQuietlyOnClosedStdout } from './text.js';
+
+let stdoutGuarded = false;
 
 interface CacOption {
   rawName: string;
@@ -42,6 +45,10 @@ export function buildCli() {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  if (!stdoutGuarded) {
+    stdoutGuarded = true;
+    exitQuietlyOnClosedStdout();
+  }
   const cli = buildCli();
   const json = argv.includes('--json');
   try {

@@ -1,5 +1,6 @@
 import { AirlockError, isAirlockError, messageOf } from '../errors.js';
 import { ExitCode, exitCodeFor } from './exit.js';
+import { safeLine } from './text.js';
 
 export interface Io {
   out: (line: string) => void;
@@ -9,8 +10,9 @@ export interface Io {
 }
 
 export const processIo: Io = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
+  // Every line is escaped on its way out: nothing a command prints can drive the terminal.
+  out: (line) => process.stdout.write(`${safeLine(line)}\n`),
+  err: (line) => process.stderr.write(`${safeLine(line)}\n`),
   tty: process.stderr.isTTY === true,
 };
 

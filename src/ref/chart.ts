@@ -1,4 +1,5 @@
 import { AirlockError } from '../errors.js';
+import { refuseCredentials } from './credentials.js';
 import { parseImageRef, type ImageRef } from './image.js';
 
 /** Where a Helm chart comes from. */
@@ -10,6 +11,17 @@ export type ChartSource =
   /** A chart archive on disk. */
   | { kind: 'file'; path: string };
 
+/**
+ * The chart reference as airlock.json and reports record it: a local archive by
+ * its file name only (an absolute path names the packer's folders and user, and
+ * means nothing on the other side of the air gap); anything else as given.
+ */
+export function recordedChartRef(input: string): string {
+  const text = input.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || !/\.(tgz|tar\.gz)$/.test(text)) return text;
+  return text.slice(Math.max(text.lastIndexOf('/'), text.lastIndexOf('\\')) + 1);
+}
+
 function chartNameOf(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
@@ -20,6 +32,7 @@ function chartNameOf(path: string): string {
  */
 export function parseChartRef(input: string, version?: string): ChartSource {
   const text = input.trim();
+  refuseCredentials(text, 'chart reference');
   if (text.startsWith('oci://')) {
     const body = text.slice('oci://'.length).replace(/\/+$/, '');
     if (!body.includes('/')) {

@@ -1,5 +1,6 @@
 import { AirlockError } from '../errors.js';
 import { parseDigest, type Digest } from '../oci/digest.js';
+import { refuseCredentials } from './credentials.js';
 
 export { parseDigest };
 
@@ -50,6 +51,7 @@ export function parseImageRef(input: string): ImageRef {
   const text = input.trim();
   if (text === '') throw invalid(input, 'it is empty');
   if (/\s/.test(text)) throw invalid(input, 'it contains white space');
+  refuseCredentials(text, 'image reference');
   if (text.includes('://')) {
     throw invalid(input, 'image references take no scheme', 'drop the scheme (docker://, https://): write HOST/PATH:TAG');
   }

@@ -8,8 +8,8 @@ export interface AuthContext {
   credentials(): Promise<Credentials | undefined>;
   /** One request to the token realm (retries and TLS rules handled by the client); body read in full. */
   call(method: 'GET' | 'POST', url: URL, headers: Record<string, string>, body?: Buffer): Promise<{ status: number; body: Buffer }>;
-  /** Whether a realm URL may be plain http (loopback or a host named insecure). */
-  mayUseHttp(url: URL): boolean;
+  /** Whether a realm URL may be plain http (see plainRealmAllowed in transport.ts). */
+  mayUseHttp(url: URL): Promise<boolean>;
   now(): number;
   onToken?(detail: string): void;
 }
@@ -148,9 +148,9 @@ export class Authenticator {
     } catch {
       throw new AirlockError('UNAUTHORIZED', `${host} names an invalid token service URL`, { hint: 'the registry is misconfigured' });
     }
-    if (realm.protocol !== 'https:' && !(realm.protocol === 'http:' && this.ctx.mayUseHttp(realm))) {
+    if (realm.protocol !== 'https:' && !(realm.protocol === 'http:' && (await this.ctx.mayUseHttp(realm)))) {
       throw new AirlockError('UNAUTHORIZED', `${host} sends logins to a token service over plain http (${realm.host}); refused`, {
-        hint: `credentials must not travel unencrypted; name ${realm.host} with --insecure-registry only if you accept that`,
+        hint: `credentials must not travel unencrypted: a plain http token service is accepted only for a loopback registry reached over http, or for a host named with --insecure-registry (only if you accept that)`,
       });
     }
     const service = challenge.params.service;

@@ -26,6 +26,8 @@ import {
   networkError,
   responseHeader,
   send,
+  headersForHop,
+  plainRealmAllowed,
   type HttpResponse,
   type RequestBody,
 } from './transport.js';
@@ -93,7 +95,7 @@ export class RegistryClient implements RegistrySession {
         const res = await this.request({ method, url, headers, ...(body ? { body } : {}), scopes: [], ok: 'any', what: `token request to ${url.host}`, anonymous: true, redirects: method === 'GET' });
         return { status: res.status, body: await readSome(res, 1024 * 1024 + 1) };
       },
-      mayUseHttp: (url) => this.mayUseHttp(url.host),
+      mayUseHttp: async (url) => plainRealmAllowed(url, await this.ping(), this.options.insecureRegistries ?? []),
       now: () => Date.now(),
       onToken: (detail) => this.emit({ kind: 'token', host: this.host, what: 'token', detail }),
     });
@@ -282,7 +284,7 @@ export class RegistryClient implements RegistrySession {
     let url = start;
     let method: string = op.method;
     for (let hop = 0; ; hop++) {
-      const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'airlock', ...op.headers };
+      const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'airlock', ...headersForHop(op.headers, start, url) };
       if (authorization !== undefined && url.origin === base.origin) headers.authorization = authorization;
       const res = await send(this.agentFor(url, base), { method, url, headers, ...(op.body !== undefined ? { body: op.body } : {}) }, this.timeouts);
       const location = responseHeader(res, 'location');

@@ -293,3 +293,32 @@ export function send(agent: http.Agent, request: SendRequest, timeouts: Timeouts
     }
   });
 }
+
+/** Request headers that carry credentials. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
+/**
+ * The caller's headers for one hop of a redirect chain that started at `from`:
+ * credentials go only to the origin they were meant for. Scheme, host and port
+ * all count (URL.origin), so a token service that redirects to another port of
+ * the same host gets no password either.
+ */
+export function headersForHop(headers: Record<string, string> | undefined, from: URL, to: URL): Record<string, string> {
+  if (headers === undefined) return {};
+  if (from.origin === to.origin) return headers;
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (!CREDENTIAL_HEADERS.has(name.toLowerCase())) out[name] = value;
+  return out;
+}
+
+/**
+ * Whether a token realm may be plain http, where a password would cross the wire
+ * in clear: only when the registry itself was reached over http, and both it and
+ * the realm are loopback (nothing leaves the machine), or the realm is a host the
+ * user named with --insecure-registry.
+ */
+export function plainRealmAllowed(realm: URL, registry: URL, insecure: readonly string[]): boolean {
+  if (realm.protocol !== 'http:' || registry.protocol !== 'http:') return false;
+  if (isInsecureHost(realm.host, insecure)) return true;
+  return isLoopbackHost(registry.host) && isLoopbackHost(realm.host);
+}

@@ -6,6 +6,7 @@ import { repositoryScope } from './auth.js';
 import { discard, type RegistrySession } from './session.js';
 import { backoffDelay, sleep } from './retry.js';
 import { responseHeader, type HttpResponse, type StreamBody } from './transport.js';
+import { cancelUpload, type OpenSession } from './upload-cancel.js';
 
 /**
  * Hands out a stream's bytes in exact-length slices for request bodies, without
@@ -18,6 +19,8 @@ export class UploadBody {
   private readonly it: AsyncIterator<unknown>;
   private pending: Buffer = Buffer.alloc(0);
   private handed = 0;
+  /** Why the stream failed in the middle of a padded body (see pipe); thrown once the request is done. */
+  failure: unknown;
 
   constructor(
     private readonly stream: Readable,
@@ -30,33 +33,59 @@ export class UploadBody {
     this.it = stream[Symbol.asyncIterator]();
   }
 
-  /** A request body of exactly `length` bytes, the next ones of the stream. Usable once. */
-  body(length: number): StreamBody {
-    const body: StreamBody = { length, started: false, write: (sink) => this.pipe(length, sink) };
+  /**
+   * A request body of exactly `length` bytes, the next ones of the stream. Usable once.
+   * `pad`: if the stream fails midway, the body is finished with zeros and the
+   * failure kept in `failure`, for PATCH chunks: a PATCH cut midway leaves the
+   * registry at an offset its session state does not know, and distribution then
+   * refuses even to cancel the session. Zeros are never committed: no PUT follows
+   * a failure, and a PUT is checked against the digest anyway.
+   */
+  body(length: number, pad = false): StreamBody {
+    const body: StreamBody = { length, started: false, write: (sink) => this.pipe(length, sink, pad) };
     return body;
   }
 
-  private async pipe(length: number, sink: (chunk: Buffer) => Promise<void>): Promise<void> {
+  private async pipe(length: number, sink: (chunk: Buffer) => Promise<void>, pad: boolean): Promise<void> {
     let left = length;
     while (left > 0) {
-      if (this.pending.length === 0) {
-        const next = await this.it.next();
-        if (next.done === true) {
-          throw new AirlockError('SIZE_MISMATCH', `${this.what} ended after ${this.handed} of ${this.total} bytes`, {
-            hint: 'the source was cut short; run the command again',
-            retryable: true,
-          });
+      let piece: Buffer;
+      try {
+        piece = await this.piece(left);
+      } catch (err) {
+        if (!pad) throw err;
+        this.failure = err;
+        const zeros = Buffer.alloc(Math.min(left, 1024 * 1024));
+        while (left > 0) {
+          const n = Math.min(left, zeros.length);
+          await sink(zeros.subarray(0, n));
+          left -= n;
         }
-        this.pending = Buffer.from(next.value as Uint8Array);
+        return;
       }
-      const take = Math.min(left, this.pending.length);
-      const piece = this.pending.subarray(0, take);
-      this.pending = this.pending.subarray(take);
-      left -= take;
-      this.handed += take;
-      if (this.handed === this.total) await this.end();
+      left -= piece.length;
       await sink(piece);
     }
+  }
+
+  /** The next at most `max` bytes of the stream; before its last byte, the stream's verified end. */
+  private async piece(max: number): Promise<Buffer> {
+    if (this.pending.length === 0) {
+      const next = await this.it.next();
+      if (next.done === true) {
+        throw new AirlockError('SIZE_MISMATCH', `${this.what} ended after ${this.handed} of ${this.total} bytes`, {
+          hint: 'the source was cut short; run the command again',
+          retryable: true,
+        });
+      }
+      this.pending = Buffer.from(next.value as Uint8Array);
+    }
+    const take = Math.min(max, this.pending.length);
+    const piece = this.pending.subarray(0, take);
+    this.pending = this.pending.subarray(take);
+    this.handed += take;
+    if (this.handed === this.total) await this.end();
+    return piece;
   }
 
   /** Waits for the stream to end cleanly (its verifier passed) with no byte left over. */
@@ -120,9 +149,10 @@ export async function startUpload(client: RegistrySession, repository: string, w
   return uploadLocation(res, undefined, what, client.host);
 }
 
-async function uploadOnce(client: RegistrySession, repository: string, desc: Descriptor, reader: UploadBody, what: string, session: URL | undefined): Promise<void> {
+async function uploadOnce(client: RegistrySession, repository: string, desc: Descriptor, reader: UploadBody, what: string, session: URL | undefined, open: OpenSession): Promise<void> {
   const scopes = [repositoryScope(repository, true)];
   let location = session ?? (await startUpload(client, repository, what));
+  open.location = location;
   const octet = { 'content-type': 'application/octet-stream' };
   const { monolithicLimit, chunkSize } = client.upload;
 
@@ -135,6 +165,7 @@ async function uploadOnce(client: RegistrySession, repository: string, desc: Des
     } else body = reader.body(desc.size);
     const res = await client.request({ method: 'PUT', url: withDigest(location, desc.digest), headers: octet, body, scopes, ok: [201, 204], what, repository });
     discard(res);
+    open.location = undefined;
     return;
   }
 
@@ -145,7 +176,7 @@ async function uploadOnce(client: RegistrySession, repository: string, desc: Des
       method: 'PATCH',
       url: location,
       headers: { ...octet, 'content-range': `${offset}-${offset + n - 1}` },
-      body: reader.body(n),
+      body: reader.body(n, true),
       scopes,
       ok: [202, 204],
       what,
@@ -161,11 +192,15 @@ async function uploadOnce(client: RegistrySession, repository: string, desc: Des
       });
     }
     location = uploadLocation(res, location, what, client.host);
+    open.location = location;
+    // The stream failed midway and the chunk went out padded: the session is consistent, and dead.
+    if (reader.failure !== undefined) throw reader.failure;
     offset += n;
   }
   // The last PATCH waited for the verified end of the stream: only now commit.
   const res = await client.request({ method: 'PUT', url: withDigest(location, desc.digest), scopes, ok: [201, 204], what, repository });
   discard(res);
+  open.location = undefined;
 }
 
 /**
@@ -179,11 +214,14 @@ export async function uploadBlob(client: RegistrySession, repository: string, de
   let session = opts.session;
   for (let attempt = 0; ; attempt++) {
     const reader = new UploadBody(stream, desc.size, what);
+    const open: OpenSession = {};
     try {
-      await uploadOnce(client, repository, desc, reader, what, session);
+      await uploadOnce(client, repository, desc, reader, what, session, open);
       return;
     } catch (err) {
       reader.close();
+      // Whether this blob is retried (with a new session) or given up, this session is dead.
+      await cancelUpload(client, repository, open, what);
       const again = err instanceof AirlockError && err.retryable && opts.reopen !== undefined && attempt < client.retry.retries;
       if (!again) {
         if (err instanceof AirlockError && err.retryable && opts.reopen !== undefined && attempt > 0) {

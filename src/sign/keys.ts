@@ -184,9 +184,36 @@ function keyInvalid(source: string, what: string, hint: string, cause?: unknown)
   return new AirlockError('KEY_INVALID', `key ${source} ${what}`, { hint, cause });
 }
 
-/** The labels of the PEM blocks in a text, in order. */
-function pemLabels(text: string): string[] {
-  return [...text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----/g)].map((m) => m[1] ?? '');
+interface PemBlock {
+  label: string;
+  pem: string;
+}
+
+/**
+ * The PEM blocks of a key file, in order, with nothing else in the file but
+ * whitespace. OpenSSL reads the first block and ignores the rest, so a second
+ * key (or text that hides one) would be a key nobody looked at: the callers
+ * refuse any file that is not exactly one key.
+ */
+function pemBlocks(text: string, source: string, hint: string): PemBlock[] {
+  const blocks: PemBlock[] = [];
+  let last = 0;
+  const outside = (from: number, to: number): void => {
+    const at = text.slice(from, to).search(/\S/);
+    if (at >= 0) throw keyInvalid(source, `holds text outside its PEM block (at character ${from + at}); a key file holds exactly one key and nothing else`, hint);
+  };
+  for (const m of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g)) {
+    outside(last, m.index);
+    if (m[0].indexOf('-----BEGIN', 1) >= 0) throw keyInvalid(source, `holds a PEM block inside another (at byte ${m.index})`, hint);
+    blocks.push({ label: m[1] ?? '', pem: m[0] });
+    last = m.index + m[0].length;
+  }
+  if (blocks.length > 0) outside(last, text.length);
+  return blocks;
+}
+
+function describeBlocks(blocks: readonly PemBlock[]): string {
+  return blocks.map((b) => `"${b.label}"`).join(', ');
 }
 
 function requireP256(key: KeyObject, source: string): void {
@@ -199,19 +226,24 @@ function requireP256(key: KeyObject, source: string): void {
 
 /** Parses a SPKI PEM public key. `source` names it in errors. */
 export function parsePublicKey(pem: string, source: string): PublicKey {
-  const labels = pemLabels(pem);
-  if (labels.length === 0) {
-    throw keyInvalid(source, 'is not a PEM file', 'Pass the PREFIX.pub file written by `airlock keygen`.');
+  const hint = 'Pass the PREFIX.pub file written by `airlock keygen`.';
+  const blocks = pemBlocks(pem, source, hint);
+  if (blocks.length === 0) {
+    throw keyInvalid(source, 'is not a PEM file', hint);
   }
-  if (labels.some((l) => l.includes('PRIVATE'))) {
+  if (blocks.some((b) => b.label.includes('PRIVATE'))) {
     throw keyInvalid(source, 'is a private key; verification takes the public key', 'Pass the PREFIX.pub file, and keep PREFIX.key to yourself.');
   }
-  if (labels[0] !== 'PUBLIC KEY') {
-    throw keyInvalid(source, `holds a "${labels[0]}" PEM block, not a "PUBLIC KEY"`, 'Pass the PREFIX.pub file written by `airlock keygen`.');
+  if (blocks.length > 1) {
+    throw keyInvalid(source, `holds ${blocks.length} PEM blocks (${describeBlocks(blocks)}); a public key file holds exactly one public key`, 'Give each key as its own --key FILE.');
+  }
+  const block = blocks[0]!;
+  if (block.label !== 'PUBLIC KEY') {
+    throw keyInvalid(source, `holds a "${block.label}" PEM block, not a "PUBLIC KEY"`, hint);
   }
   let keyObject: KeyObject;
   try {
-    keyObject = createPublicKey({ key: pem, format: 'pem' });
+    keyObject = createPublicKey({ key: block.pem, format: 'pem' });
   } catch (err) {
     throw keyInvalid(source, `cannot be read: ${messageOf(err)}`, 'Pass the PREFIX.pub file written by `airlock keygen`.', err);
   }
@@ -220,12 +252,16 @@ export function parsePublicKey(pem: string, source: string): PublicKey {
 }
 
 /** Parses a PKCS#8 (or SEC1 "EC PRIVATE KEY") PEM private key, encrypted or not. */
-export function parsePrivateKey(pem: string, source: string, passphrase?: string): PrivateKey {
-  const labels = pemLabels(pem);
-  if (labels.length === 0) {
+export function parsePrivateKey(text: string, source: string, passphrase?: string): PrivateKey {
+  // `openssl ecparam -genkey` writes the curve's parameters before the key: not a key, allowed.
+  const blocks = pemBlocks(text, source, 'Pass the PREFIX.key file written by `airlock keygen`.').filter((b) => b.label !== 'EC PARAMETERS');
+  if (blocks.length === 0) {
     throw keyInvalid(source, 'is not a PEM file', 'Pass the PREFIX.key file written by `airlock keygen`.');
   }
-  const label = labels[0] ?? '';
+  if (blocks.length > 1) {
+    throw keyInvalid(source, `holds ${blocks.length} PEM blocks (${describeBlocks(blocks)}); a private key file holds exactly one private key`, 'Keep one key per file: PREFIX.key as `airlock keygen` writes it.');
+  }
+  const { label, pem } = blocks[0]!;
   if (!label.includes('PRIVATE KEY')) {
     throw keyInvalid(source, `holds a "${label}" PEM block, not a private key`, 'Signing takes PREFIX.key, not PREFIX.pub.');
   }

@@ -165,10 +165,10 @@ export function buildOverlay(values: Values, check: ChartCheck, options: Overlay
     }
     const w = writesFor(f, options);
     entries.push(w.entry);
-    writes.push(...w.writes);
+    for (const x of w.writes) writes.push(x);
   }
   const secretWrites = pullSecretWrites(values, options.pullSecrets ?? []);
-  writes.push(...secretWrites);
+  for (const x of secretWrites) writes.push(x);
 
   const tree: Values = {};
   const lists = new Set<string>();

@@ -71,10 +71,14 @@ export interface ForgeZipEntry {
   declaredSize?: number;
 }
 
-/** A zip written byte by byte, names and sizes exactly as given. */
-export function forgeZip(entries: ForgeZipEntry[]): Buffer {
+/**
+ * A zip written byte by byte, names and sizes exactly as given. `base`: the zip is
+ * meant to be appended after that many bytes of something else (offsets shifted).
+ */
+export function forgeZip(entries: ForgeZipEntry[], options: { base?: number } = {}): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
+  const base = options.base ?? 0;
   let offset = 0;
   for (const e of entries) {
     const name = Buffer.from(e.name, 'utf8');
@@ -89,7 +93,7 @@ export function forgeZip(entries: ForgeZipEntry[]): Buffer {
     local.writeUInt16LE(method, 8);
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(size, 22);
+    local.writeUInt32LE(size >>> 0, 22);
     local.writeUInt16LE(name.length, 26);
     locals.push(local, name, data);
     const central = Buffer.alloc(46);
@@ -100,10 +104,10 @@ export function forgeZip(entries: ForgeZipEntry[]): Buffer {
     central.writeUInt16LE(method, 10);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(size, 24);
+    central.writeUInt32LE(size >>> 0, 24);
     central.writeUInt16LE(name.length, 28);
     central.writeUInt32LE(((e.mode ?? 0o100644) << 16) >>> 0, 38);
-    central.writeUInt32LE(offset, 42);
+    central.writeUInt32LE(base + offset, 42);
     centrals.push(central, name);
     offset += 30 + name.length + data.length;
   }
@@ -113,7 +117,7 @@ export function forgeZip(entries: ForgeZipEntry[]): Buffer {
   eocd.writeUInt16LE(entries.length, 8);
   eocd.writeUInt16LE(entries.length, 10);
   eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
+  eocd.writeUInt32LE(base + offset, 16);
   return Buffer.concat([...locals, cd, eocd]);
 }
 

@@ -2,7 +2,7 @@ import type { CAC } from 'cac';
 import { inspect } from '../../bundle/inspect.js';
 import { bundleInput, formatBytes } from '../options.js';
 import { processIo, runAction } from '../run.js';
-import { table } from '../table.js';
+import { printable as p, table } from '../text.js';
 
 export function register(cli: CAC): void {
   cli
@@ -11,28 +11,27 @@ export function register(cli: CAC): void {
     .example('  airlock inspect bundle.tar')
     .action((args: string[], flags: { json?: boolean }) =>
       runAction(async () => {
-        {
-          const s = await inspect(bundleInput(args));
-          if (flags.json) {
-            processIo.out(JSON.stringify({ ok: true, ...s }));
-            return;
-          }
-          processIo.out(`bundle:   ${s.bundle} (${s.form})`);
-          processIo.out(`created:  ${s.created} by ${s.tool}`);
-          if (s.signatures.length === 0) processIo.out('signed:   NOT SIGNED');
-          for (const sig of s.signatures) processIo.out(`signed:   ${sig.signature} claims ${sig.claims} (run airlock verify --key to check)`);
-          processIo.out('');
-          const rows = [['KIND', 'REFERENCE', 'DIGEST', 'PLATFORMS', 'SIZE']];
-          for (const a of s.artifacts) {
-            rows.push([a.kind, a.name, a.digest.slice(0, 19), a.platforms.join(',') || '-', formatBytes(a.size)]);
-          }
-          for (const line of table(rows)) processIo.out(line);
-          processIo.out('');
-          processIo.out(`total:    ${s.images} image(s), ${s.charts} chart(s), ${s.files} files, ${formatBytes(s.bytes)} (shared layers counted once)`);
-          if (s.root !== '') processIo.out(`note:     the layout is nested under ${s.root}`);
-          if (s.junk.length > 0) processIo.out(`note:     ${s.junk.length} junk file(s) ignored (${s.junk.slice(0, 3).join(', ')}${s.junk.length > 3 ? ', …' : ''})`);
-          if (s.missingIndex) processIo.out('note:     index.json is missing; verify and unpack rebuild it from the signed manifest');
+        const s = await inspect(bundleInput(args));
+        if (flags.json) {
+          processIo.out(JSON.stringify({ ok: true, ...s }));
+          return;
         }
+        // Everything below comes from the bundle, unverified: every string goes through printable().
+        processIo.out(`bundle:   ${p(s.bundle)} (${s.form})`);
+        processIo.out(`created:  ${p(s.created)} by ${p(s.tool)}`);
+        if (s.signatures.length === 0) processIo.out('signed:   NOT SIGNED');
+        for (const sig of s.signatures) processIo.out(`signed:   ${p(sig.signature)} claims ${p(sig.claims)} (run airlock verify --key to check)`);
+        processIo.out('');
+        const rows = [['KIND', 'REFERENCE', 'DIGEST', 'PLATFORMS', 'SIZE']];
+        for (const a of s.artifacts) {
+          rows.push([a.kind, a.name, a.digest.slice(0, 19), a.platforms.join(',') || '-', formatBytes(a.size)]);
+        }
+        for (const line of table(rows)) processIo.out(line);
+        processIo.out('');
+        processIo.out(`total:    ${s.images} image(s), ${s.charts} chart(s), ${s.files} files, ${formatBytes(s.bytes)} (shared layers counted once)`);
+        if (s.root !== '') processIo.out(`note:     the layout is nested under ${p(s.root)}`);
+        if (s.junk.length > 0) processIo.out(`note:     ${s.junk.length} junk file(s) ignored (${p(s.junk.slice(0, 3).join(', '))}${s.junk.length > 3 ? ', …' : ''})`);
+        if (s.missingIndex) processIo.out('note:     index.json is missing; verify and unpack rebuild it from the signed manifest');
       }, flags.json === true),
     );
 }

@@ -6,6 +6,7 @@ import { bundleInput, formatBytes, positiveInt, writeOutputFile } from '../optio
 import { Progress } from '../progress.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { processIo, runAction } from '../run.js';
+import { printable } from '../text.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
 
 interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags {
@@ -27,12 +28,12 @@ function printPlan(result: PushResult, host: string, format: string | undefined)
     return;
   }
   processIo.out(`would push ${plan.items.length} artifact(s), ${formatBytes(plan.bytes)} at most, into ${plan.repositories.length} repositories:`);
-  for (const i of plan.items) processIo.out(`  ${i.kind.padEnd(5)} ${i.source} -> ${i.target}`);
+  for (const i of plan.items) processIo.out(`  ${i.kind.padEnd(5)} ${printable(i.source)} -> ${printable(i.target)}`);
 }
 
 function describe(i: PushedItem): string {
   const detail = i.status === 'skipped' ? 'already there' : `${i.blobsPushed} blob(s) sent, ${i.blobsMounted} mounted, ${i.blobsSkipped} present`;
-  return `${i.status.padEnd(7)} ${i.target}  ${i.digest.slice(0, 19)}  (${detail})`;
+  return `${i.status.padEnd(7)} ${printable(i.target)}  ${printable(i.digest.slice(0, 19))}  (${detail})`;
 }
 
 export function register(cli: CAC): void {
@@ -54,9 +55,13 @@ export function register(cli: CAC): void {
         const progress = new Progress(processIo);
         let sent = 0;
         let total = 0;
+        // Ctrl-C stops the transfers, so each open upload session is cancelled (DELETE) on the way out.
+        const controller = new AbortController();
+        const stop = (): void => controller.abort();
+        process.once('SIGINT', stop);
         try {
           const result = await push(bundleInput(args), {
-            policy, registry, mapping, dryRun: flags.dryRun === true, overwrite: flags.overwrite === true,
+            policy, registry, mapping, signal: controller.signal, dryRun: flags.dryRun === true, overwrite: flags.overwrite === true,
             concurrency: positiveInt(flags.concurrency, '--concurrency') ?? 4,
             openRepository: (ref) => pool.repository(ref),
             onPlan: (plan) => (total = plan.bytes),
@@ -78,11 +83,12 @@ export function register(cli: CAC): void {
             processIo.out(JSON.stringify(report));
             return;
           }
-          for (const s of signers) processIo.out(`signed by: ${s.id} (${s.source})`);
+          for (const s of signers) processIo.out(`signed by: ${printable(`${s.id} (${s.source})`)}`);
           for (const i of items) processIo.out(describe(i));
           const bytes = items.reduce((n, i) => n + i.bytesPushed, 0);
           processIo.out(`pushed ${items.filter((i) => i.status === 'pushed').length} of ${items.length} artifact(s), ${formatBytes(bytes)} sent; every tag read back with the bundle's digest`);
         } finally {
+          process.removeListener('SIGINT', stop);
           pool.close();
         }
       }, flags.json === true),

@@ -3,6 +3,7 @@ import { unpack } from '../../bundle/unpack.js';
 import { AirlockError } from '../../errors.js';
 import { bundleInput, formatBytes } from '../options.js';
 import { processIo, runAction } from '../run.js';
+import { printable } from '../text.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
 
 export function register(cli: CAC): void {
@@ -18,10 +19,10 @@ export function register(cli: CAC): void {
           processIo.out(JSON.stringify({ ok: true, ...result }));
           return;
         }
-        for (const s of result.signers) processIo.out(`signed by: ${s.id} (${s.source})`);
+        for (const s of result.signers) processIo.out(`signed by: ${printable(`${s.id} (${s.source})`)}`);
         if (result.signers.length === 0) processIo.out('signature: NONE (accepted because of --allow-unsigned)');
-        if (result.root !== '') processIo.out(`note:      the layout was nested under ${result.root} in the archive; it is at the top of ${flags.out} now`);
-        if (result.junk.length > 0) processIo.out(`note:      ignored ${result.junk.length} junk entr${result.junk.length === 1 ? 'y' : 'ies'}: ${result.junk.slice(0, 5).join(', ')}${result.junk.length > 5 ? ', …' : ''}`);
+        if (result.root !== '') processIo.out(`note:      the layout was nested under ${printable(result.root)} in the archive; it is at the top of ${flags.out} now`);
+        if (result.junk.length > 0) processIo.out(`note:      ignored ${result.junk.length} junk entr${result.junk.length === 1 ? 'y' : 'ies'}: ${printable(result.junk.slice(0, 5).join(', '))}${result.junk.length > 5 ? ', …' : ''}`);
         if (result.indexRebuilt) processIo.out('note:      index.json was missing; rebuilt from the signed manifest');
         processIo.out(`unpacked:  ${result.contents.files} files, ${formatBytes(result.contents.bytes)} into ${result.dir}, every one verified`);
       }, flags.json === true),

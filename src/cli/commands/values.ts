@@ -4,7 +4,7 @@ import { mappingFromFlags, withMappingOptions, type MappingFlags } from '../mapp
 import { bundleInput, list, writeOutputFile } from '../options.js';
 import { processIo, runAction } from '../run.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
-import { table } from '../table.js';
+import { printable, table } from '../text.js';
 
 interface ValuesFlags extends SignatureFlags, MappingFlags {
   values?: unknown;
@@ -44,12 +44,12 @@ export function register(cli: CAC): void {
         }
         // Without -o the overlay goes to stdout, so everything else goes to stderr.
         const say = flags.out !== undefined ? io.out : io.err;
-        for (const s of result.signers) say(`signed by: ${s.id} (${s.source})`);
+        for (const s of result.signers) say(`signed by: ${printable(`${s.id} (${s.source})`)}`);
         if (result.signers.length === 0) say('signature: NONE (accepted because of --allow-unsigned)');
         const rows = [...overlay.entries.map((e) => [e.path, e.source, '->', e.target]), ...overlay.pullSecrets.map((p) => [p, '', '+', secrets.join(', ')])];
         for (const line of table(rows)) say(`  ${line}`);
-        for (const s of overlay.skipped) io.err(`warning: ${SKIP_TAGS[s.reason]} ${s.path} = ${s.written}: ${s.detail}`);
-        for (const p of result.problems) io.err(`warning: ${p}`);
+        for (const s of overlay.skipped) io.err(`warning: ${SKIP_TAGS[s.reason]} ${printable(`${s.path} = ${s.written}: ${s.detail}`)}`);
+        for (const p of result.problems) io.err(`warning: ${printable(p)}`);
         if (flags.out === undefined) io.out(overlay.text.trimEnd());
         say(
           `${flags.out !== undefined ? `wrote ${flags.out}` : 'overlay above'}: ${overlay.entries.length} image key(s) repointed, ` +

@@ -3,6 +3,7 @@ import { verify } from '../../bundle/verify.js';
 import { bundleInput, formatBytes } from '../options.js';
 import { Progress } from '../progress.js';
 import { processIo, runAction } from '../run.js';
+import { printable } from '../text.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
 
 export function register(cli: CAC): void {
@@ -23,12 +24,12 @@ export function register(cli: CAC): void {
           processIo.out(JSON.stringify({ ok: true, ...report, signed: report.signers.length > 0 }));
           return;
         }
-        processIo.out(`bundle:    ${report.bundle} (${report.form}), created ${report.created}`);
+        processIo.out(`bundle:    ${report.bundle} (${report.form}), created ${printable(report.created)}`);
         if (report.signers.length === 0) processIo.out('signature: NONE (accepted because of --allow-unsigned)');
-        for (const s of report.signers) processIo.out(`signed by: ${s.id} (${s.source})`);
+        for (const s of report.signers) processIo.out(`signed by: ${printable(`${s.id} (${s.source})`)}`);
         const images = report.artifacts.filter((a) => a.kind === 'image').length;
         processIo.out(`contents:  ${images} image(s), ${report.artifacts.length - images} chart(s); ${report.files} files, ${formatBytes(report.bytes)}, every one matches the signed manifest`);
-        for (const c of report.checks.slice(2)) processIo.out(`note:      ${c.detail}`);
+        for (const c of report.checks.slice(2)) processIo.out(`note:      ${printable(c.detail)}`);
         processIo.out('OK');
       }, flags.json === true),
     );
