@@ -124,7 +124,9 @@ export async function traceImages(render: Render, base: ChartRender, uses: reado
       await probe(group.slice(half));
       return;
     }
-    const probedUses = new Map(imagesInManifests(probed.manifests, { ignore: MARKER }).uses.map((u) => [useKey(u), u.written]));
+    // A probed leaf may also name the object (`controller.name`): markers are dropped from
+    // the object's name before a use is matched with its unprobed self.
+    const probedUses = new Map(imagesInManifests(probed.manifests, { ignore: MARKER }).uses.map((u) => [useKey({ ...u, object: u.object.replace(MARKER, '') }), u.written]));
     for (const u of uses) {
       const text = probedUses.get(useKey(u));
       if (text === undefined) continue;
