@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'NETWORK'
   | 'TIMEOUT'
   | 'TOO_MANY_REQUESTS'
+  // a chart's images: one the bundle lacks (pack --strict), or one an overlay cannot move (values)
+  | 'CHART_IMAGES'
   // local files
   | 'FILE_EXISTS'
   | 'IO'

@@ -79,7 +79,7 @@ function chartAt(top: Chart, path: readonly string[]): { name: string; version: 
  * costs a handful of renders, not 80.
  */
 async function renderSwitchedOn(session: RenderSession, base: SessionRender, switches: Switch[], problems: string[]): Promise<{ render: SessionRender; on: Switch[] } | undefined> {
-  const tryOn = (group: Switch[]) => session.render(switchesOn(group, base.values)).then((r) => r, (err: unknown) => err as Error);
+  const tryOn = (group: Switch[]) => session.probe(switchesOn(group, base.values)).then((r) => r, (err: unknown) => err as Error);
   const first = await tryOn(switches);
   if (!(first instanceof Error)) return { render: first, on: switches };
   const good: Switch[] = [];
@@ -129,7 +129,7 @@ async function attribute(session: RenderSession, base: SessionRender, on: Switch
   const missing = off.filter((u) => !by.has(u.reference));
   if (missing.length > 0 && on.length <= 6) {
     for (const s of on) {
-      const single = await session.render(switchesOn([s], base.values)).catch(() => undefined);
+      const single = await session.probe(switchesOn([s], base.values)).catch(() => undefined);
       for (const u of single === undefined ? [] : imagesInManifests(single.manifests).uses) if (!by.has(u.reference)) by.set(u.reference, formatValuesPath(s.path));
     }
   }
@@ -169,6 +169,25 @@ function annotationImages(chart: Chart): string[] | undefined {
  * where it was found and, on request, the values keys that flow into it.
  */
 export async function chartImageReport(session: RenderSession, options: ReportOptions = {}): Promise<ImageReport> {
+  return (await analyzeChart(session, options)).report;
+}
+
+/** What a workflow that changes values (the overlay) needs beyond the report. */
+export interface ChartAnalysis {
+  report: ImageReport;
+  base: SessionRender;
+  /** Deployed uses, traced when `why` was asked. */
+  deployed: TracedUse[];
+  /** Uses behind switches, always traced. */
+  off: TracedUse[];
+  /** The layer that turns on every switch that renders. */
+  switchLayer: Record<string, unknown>;
+  /** The layer probes need (bitnami's allowInsecureImages), or {}. */
+  permit: Record<string, unknown>;
+}
+
+/** The report, with the renders and traces it was made from. */
+export async function analyzeChart(session: RenderSession, options: ReportOptions = {}): Promise<ChartAnalysis> {
   const problems: string[] = [];
   const base = await session.render();
   const deployed: Seen = { render: base, uses: uses(base, problems) };
@@ -189,13 +208,14 @@ export async function chartImageReport(session: RenderSession, options: ReportOp
   const permit = probePermit(base.values);
   const traced = new Map<string, TracedUse>();
   if (options.why) {
-    for (const t of (await traceImages((o) => session.render(permit, o), base, deployed.uses)).traced) traced.set(`d\0${useKey(t)}`, t);
+    for (const t of (await traceImages((o) => session.probe(permit, o), base, deployed.uses)).traced) traced.set(`d\0${useKey(t)}`, t);
   }
   let switchOf = new Map<string, string>();
+  const switchLayer = switchesOn(onSwitches, base.values);
+  let offTraced: TracedUse[] = [];
   if (off !== undefined && off.uses.length > 0) {
     // The off images are always traced: their values keys say which switch they are behind.
-    const layer = switchesOn(onSwitches, base.values);
-    const offTraced = (await traceImages((o) => session.render(layer, permit, o), off.render, off.uses)).traced;
+    offTraced = (await traceImages((o) => session.probe(switchLayer, permit, o), off.render, off.uses)).traced;
     for (const t of offTraced) traced.set(`o\0${useKey(t)}`, t);
     switchOf = await attribute(session, base, onSwitches, offTraced);
   }
@@ -233,5 +253,6 @@ export async function chartImageReport(session: RenderSession, options: ReportOp
     const rendered = new Set(report.images.map((i) => i.reference));
     report.annotation = { listed, notRendered: listed.filter((l) => !rendered.has(l)), notListed: [...rendered].filter((r) => !listed.includes(r)) };
   }
-  return report;
+  const deployedTraced = deployed.uses.map((u) => traced.get(`d\0${useKey(u)}`) ?? { ...u, spans: [] });
+  return { report, base, deployed: deployedTraced, off: offTraced, switchLayer, permit };
 }

@@ -30,6 +30,12 @@ export interface RenderSession {
   user: GoMap;
   /** Renders with `layers` after the user's values, as `helm install -f mine.yaml -f overlay.yaml` would. */
   render(...layers: Record<string, unknown>[]): Promise<SessionRender>;
+  /**
+   * The same without values.schema.json: probes (a marker on a registry, a switch turned
+   * on to look behind it) are questions, not installs, and a schema must not hide the
+   * answer. Every overlay is still proven with render(), schema and all.
+   */
+  probe(...layers: Record<string, unknown>[]): Promise<SessionRender>;
 }
 
 /** A chart `.tgz` or folder on disk, or its bytes (a chart layer read from a bundle or registry). */
@@ -53,25 +59,23 @@ export async function openRenderSession(input: ChartInput, values: UserValues = 
   });
   const sets = { ...(values.set ? { set: values.set } : {}), ...(values.setString ? { setString: values.setString } : {}) };
   const user = await userValues({ values: [files], ...sets });
-  return {
-    chart,
-    user,
-    render: async (...layers) => {
-      const result = await renderChart({
-        chart: source,
-        values: [files, ...(layers as GoMap[])],
-        ...sets,
-        ...(values.releaseName !== undefined ? { releaseName: values.releaseName } : {}),
-        ...(values.namespace !== undefined ? { namespace: values.namespace } : {}),
-        ...(values.kubeVersion !== undefined ? { kubeVersion: values.kubeVersion } : {}),
-        // Generated keys and certificates do not name images; a fixed seed keeps renders comparable.
-        deterministic: 'airlock',
-      });
-      return {
-        result,
-        manifests: result.documents.map((d) => ({ source: d.source, content: d.content })),
-        values: result.values as Record<string, unknown>,
-      };
-    },
+  const run = async (layers: Record<string, unknown>[], skipSchemaValidation: boolean): Promise<SessionRender> => {
+    const result = await renderChart({
+      skipSchemaValidation,
+      chart: source,
+      values: [files, ...(layers as GoMap[])],
+      ...sets,
+      ...(values.releaseName !== undefined ? { releaseName: values.releaseName } : {}),
+      ...(values.namespace !== undefined ? { namespace: values.namespace } : {}),
+      ...(values.kubeVersion !== undefined ? { kubeVersion: values.kubeVersion } : {}),
+      // Generated keys and certificates do not name images; a fixed seed keeps renders comparable.
+      deterministic: 'airlock',
+    });
+    return {
+      result,
+      manifests: result.documents.map((d) => ({ source: d.source, content: d.content })),
+      values: result.values as Record<string, unknown>,
+    };
   };
+  return { chart, user, render: (...layers) => run(layers, false), probe: (...layers) => run(layers, true) };
 }

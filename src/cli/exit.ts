@@ -16,6 +16,7 @@ export const ExitCode = {
   NETWORK: 7,
   AUTH: 8,
   IO: 9,
+  CHART_IMAGES: 10,
   INTERRUPTED: 130,
 } as const;
 
@@ -45,6 +46,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   NETWORK: ExitCode.NETWORK,
   TIMEOUT: ExitCode.NETWORK,
   IO: ExitCode.IO,
+  CHART_IMAGES: ExitCode.CHART_IMAGES,
   INTERRUPTED: ExitCode.INTERRUPTED,
   INTERNAL: ExitCode.INTERNAL,
 };

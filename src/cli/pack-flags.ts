@@ -3,9 +3,10 @@ import { AirlockError } from '../errors.js';
 import { PASSPHRASE_ENV, type PrivateKey } from '../sign/index.js';
 import { list } from './options.js';
 import { loadSigningKey } from './passphrase.js';
+import type { ChartValueFlags } from './chart-flags.js';
 import type { RegistryFlags } from './registry-flags.js';
 
-export interface PackFlags extends RegistryFlags {
+export interface PackFlags extends RegistryFlags, ChartValueFlags {
   spec?: string;
   image?: unknown;
   images?: unknown;
@@ -40,8 +41,9 @@ export function withPackOptions<T extends { option: (raw: string, description: s
     .option('--cache <dir>', 'Keep pulled content here, so a second pack of the same content downloads nothing')
     .option('--concurrency <n>', 'Parallel transfers (default 8)')
     .option('--json', 'Print a machine-readable summary')
-    .option('--check-chart-images', 'Then list, per chart, the images its values and templates name that the bundle lacks')
-    .option('--strict', 'With --check-chart-images: exit 2 if a chart names an image the bundle lacks');
+    .option('-f, --values <file>', 'With --check-chart-images: render the charts with this values file (repeatable)')
+    .option('--check-chart-images', 'Then render each packed chart and list the deployed images the bundle lacks')
+    .option('--strict', 'With --check-chart-images: exit 10 if a deployed image is missing (images behind switches that are off never count)');
 }
 
 /** The spec file plus the flags, as one validated spec. */

@@ -1,63 +1,84 @@
 import type { SourceTarget } from '../content/target.js';
-import { AirlockError } from '../errors.js';
-import { listChartImages, type ChartImages } from '../chart/images.js';
-import { readValuesFiles } from '../chart/values-files.js';
+import { AirlockError, messageOf } from '../errors.js';
+import { analyzeChart, type ChartImage, type ImageReport } from '../chart/image-report.js';
+import { openRenderSession, type UserValues } from '../chart/session.js';
 import type { ImageRef } from '../ref/index.js';
-import { checkImages, type ChartCheck } from './check.js';
-import { bundleInventory, openChartInput, readBundleCharts } from './sources.js';
+import { bundleInventory, openChartInput, readBundleCharts, type ImageInventory } from './sources.js';
 
-export interface ImagesOptions {
-  /** Values files applied first, as `helm install -f` would (later wins). */
-  valuesFiles?: readonly string[];
-  /** In a bundle: only this chart (NAME or NAME:VERSION); for a chart, the name it must have. */
+export interface ImagesOptions extends UserValues {
+  /** In a bundle: only this chart (NAME or NAME:VERSION). */
   chart?: string;
   /** For `oci://` references without a tag. */
   chartVersion?: string;
   /** Opens a registry repository (only `oci://` needs one). */
   openRepository?: (ref: ImageRef) => SourceTarget;
+  /** Trace the values keys of every image (`--why`): a few more renders. */
+  why?: boolean;
 }
 
-export interface ChartImagesResult {
-  images: ChartImages;
-  /** Present when the chart came from a bundle: each finding matched against the bundle's images. */
-  check?: ChartCheck;
+/** One image of the JSON contract (`airlock images --json`), kept stable for scripts. */
+export interface ImageEntry extends ChartImage {
+  /** Whether the bundle holds it; only when the input was a bundle. */
+  inBundle?: boolean;
 }
 
 export interface ImagesResult {
+  ok: boolean;
+  errors: string[];
   /** The bundle read, when the input was one (its signature is not checked: this only reads). */
   bundle?: string;
-  charts: ChartImagesResult[];
-  /** Findings the bundle does not hold (0 for a lone chart). */
+  images: ImageEntry[];
+  /** Per chart: the annotation cross-check and what could not be rendered. */
+  charts: Omit<ImageReport, 'images'>[];
+  /** Deployed images the bundle does not hold (0 for a lone chart). */
   missing: number;
 }
 
+function withBundle(report: ImageReport, inventory: ImageInventory | undefined): ImageEntry[] {
+  return report.images.map((i) => (inventory === undefined ? i : { ...i, inBundle: inventory.find(i.reference) !== undefined }));
+}
+
 /**
- * `airlock images`: every image reference a chart (`.tgz`, folder, `oci://`) or each
- * chart of a bundle names, in its values and subcharts and literal template lines;
- * for a bundle, each checked against the images the bundle carries.
+ * `airlock images`: renders the chart with the user's values, as helm would, and lists
+ * every image the release would run (deployed) and every image behind a switch that is
+ * off (not deployed, with the switch), each with where it was found. For a bundle, each
+ * chart in it, and each image checked against what the bundle carries.
  */
 export async function images(input: string, options: ImagesOptions = {}): Promise<ImagesResult> {
-  const layers = (await readValuesFiles(options.valuesFiles ?? [])).map((v) => v.values);
   const opened = await openChartInput(input, {
     ...(options.chartVersion !== undefined ? { version: options.chartVersion } : {}),
     ...(options.openRepository ? { openRepository: options.openRepository } : {}),
   });
+  const analyze = async (chart: Parameters<typeof openRenderSession>[0]): Promise<ImageReport> =>
+    (await analyzeChart(await openRenderSession(chart, options), { why: options.why === true })).report;
   if (opened.kind === 'chart') {
-    if (options.chart !== undefined && options.chart !== opened.chart.name) {
-      throw new AirlockError('USAGE', `${input} is chart ${opened.chart.name}, not ${options.chart}`, { hint: '--chart picks a chart inside a bundle' });
+    const report = await analyze(opened.chart);
+    if (options.chart !== undefined && options.chart !== report.chart.name) {
+      throw new AirlockError('USAGE', `${input} is chart ${report.chart.name}, not ${options.chart}`, { hint: '--chart picks a chart inside a bundle' });
     }
-    return { charts: [{ images: listChartImages(opened.chart, layers) }], missing: 0 };
+    const { images: list, ...rest } = report;
+    return { ok: true, errors: [], images: withBundle(report, undefined), charts: [rest], missing: 0 };
   }
   const bundle = opened.bundle;
   try {
     const inventory = await bundleInventory(bundle);
     const charts = await readBundleCharts(bundle, options.chart);
     if (charts.length === 0) throw new AirlockError('USAGE', `${bundle.reader.name} carries no chart`, { hint: 'airlock inspect lists what it holds' });
-    const results = charts.map((c): ChartImagesResult => {
-      const found = listChartImages(c.chart, layers);
-      return { images: found, check: checkImages(found, inventory) };
-    });
-    return { bundle: bundle.reader.name, charts: results, missing: results.reduce((n, r) => n + (r.check?.missing ?? 0), 0) };
+    const all: ImageEntry[] = [];
+    const reports: Omit<ImageReport, 'images'>[] = [];
+    const errors: string[] = [];
+    for (const c of charts) {
+      try {
+        const report = await analyze(c.archive);
+        const { images: list, ...rest } = report;
+        reports.push(rest);
+        all.push(...withBundle(report, inventory));
+      } catch (err) {
+        errors.push(`${c.artifact.name}: ${messageOf(err)}`);
+      }
+    }
+    const missing = all.filter((i) => i.deployed && i.inBundle === false).length;
+    return { ok: errors.length === 0, errors, bundle: bundle.reader.name, images: all, charts: reports, missing };
   } finally {
     await bundle.close();
   }

@@ -10,7 +10,6 @@ import { formatImageRef, manifestReference, parseChartRef, parseImageRef, reposi
 import type { Artifact } from '../bundle/manifest.js';
 import { BundleSource, openSignedBundle, type OpenedBundle } from '../bundle/read.js';
 import { CHART_ARCHIVE_LIMIT, readChartArchive } from '../chart/chart-files.js';
-import { loadChart, loadChartPath, type LoadedChart } from '../chart/load.js';
 
 /** Layer media types of a chart artifact: today's, and the one helm 3.0–3.7 wrote. */
 const CHART_LAYER_TYPES: readonly string[] = [MediaType.HelmChart, 'application/tar+gzip'];
@@ -95,7 +94,8 @@ export async function bundleInventory(bundle: OpenedBundle): Promise<ImageInvent
 
 export interface BundleChart {
   artifact: Artifact;
-  chart: LoadedChart;
+  /** The chart archive, read in place from the bundle and verified against its digest. */
+  archive: { bytes: Buffer; origin: string };
 }
 
 /** `NAME`, `NAME:VERSION` or the artifact's full name: which chart of a bundle the user means. */
@@ -115,15 +115,15 @@ export async function readBundleCharts(bundle: OpenedBundle, wanted?: string): P
   }
   const out: BundleChart[] = [];
   for (const artifact of picked) {
-    const bytes = await readChartLayer(source, await source.resolve(artifact.name), `${bundle.reader.name}: chart ${artifact.name}`);
-    out.push({ artifact, chart: await loadChart(await readChartArchive(bytes, artifact.name)) });
+    const origin = `${bundle.reader.name}: chart ${artifact.name}`;
+    out.push({ artifact, archive: { bytes: await readChartLayer(source, await source.resolve(artifact.name), origin), origin } });
   }
   return out;
 }
 
-/** What `airlock images` was pointed at. */
+/** What `airlock images` was pointed at: a chart (a path, or bytes pulled from a registry), or a bundle. */
 export type ChartInput =
-  | { kind: 'chart'; chart: LoadedChart }
+  | { kind: 'chart'; chart: string | { bytes: Buffer; origin: string } }
   | { kind: 'bundle'; bundle: OpenedBundle };
 
 export interface ChartInputOptions {
@@ -145,8 +145,7 @@ export async function openChartInput(input: string, options: ChartInputOptions =
     if (options.openRepository === undefined) throw new AirlockError('INTERNAL', 'no registry access for an oci:// chart');
     const target = options.openRepository(source.ref);
     const what = `oci://${formatImageRef(source.ref)}`;
-    const bytes = await readChartLayer(target, await target.resolve(manifestReference(source.ref)), what);
-    return { kind: 'chart', chart: await loadChart(await readChartArchive(bytes, what)) };
+    return { kind: 'chart', chart: { bytes: await readChartLayer(target, await target.resolve(manifestReference(source.ref)), what), origin: what } };
   }
   let info;
   try {
@@ -156,15 +155,15 @@ export async function openChartInput(input: string, options: ChartInputOptions =
   }
   if (info.isDirectory()) {
     const isChart = await stat(join(input, 'Chart.yaml')).then(() => true, () => false);
-    return isChart ? { kind: 'chart', chart: await loadChartPath(input) } : { kind: 'bundle', bundle: await openSignedBundle(input) };
+    return isChart ? { kind: 'chart', chart: input } : { kind: 'bundle', bundle: await openSignedBundle(input) };
   }
   if (/\.(tgz|tar\.gz)$/i.test(input) && info.size <= CHART_ARCHIVE_LIMIT) {
-    try {
-      return { kind: 'chart', chart: await loadChartPath(input) };
-    } catch (err) {
-      // A gzipped bundle also ends in .tar.gz: only "no Chart.yaml" sends us on to try it as one.
-      if (!isAirlockError(err, 'ARCHIVE_INVALID') || !/top-level \*\/Chart\.yaml/.test(err.message)) throw err;
-    }
+    // A gzipped bundle also ends in .tar.gz: a chart archive has a top-level */Chart.yaml.
+    const files = await readChartArchive(input, input).catch((err: unknown) => {
+      if (isAirlockError(err, 'ARCHIVE_INVALID') && /top-level \*\/Chart\.yaml/.test(err.message)) return undefined;
+      throw err;
+    });
+    if (files !== undefined) return { kind: 'chart', chart: input };
   }
   return { kind: 'bundle', bundle: await openSignedBundle(input) };
 }

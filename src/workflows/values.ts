@@ -1,87 +1,190 @@
 import { openVerifiedBundle } from '../bundle/verified.js';
 import type { SignaturePolicy, Signer } from '../bundle/signers.js';
 import { parseTargetRegistry, type MappingMode } from '../bundle/mapping.js';
-import { resolveChart } from '../chart/components.js';
-import { CROSS_CHECK_NOTE, findImages } from '../chart/images.js';
-import { readValuesFiles } from '../chart/values-files.js';
-import { AirlockError } from '../errors.js';
+import { analyzeChart, type ChartAnalysis } from '../chart/image-report.js';
+import { imagesInManifests, type ImageUse } from '../chart/manifest-images.js';
+import { openRenderSession, type RenderSession, type SessionRender, type UserValues } from '../chart/session.js';
+import { formatValuesPath, setPath, useKey, type TracedUse } from '../chart/trace.js';
+import { AirlockError, messageOf } from '../errors.js';
 import { VERSION } from '../version.js';
-import { checkImages } from './check.js';
-import { buildOverlay, type Overlay } from './overlay.js';
-import { bundleInventory, readBundleCharts } from './sources.js';
+import { overlayText, type OverlayKey } from './overlay.js';
+import { findPullSecretKeys } from './pull-secrets.js';
+import { candidateEdits, chooseEdits, targetOf, unmovedUses, wideRegistryWays, type RepointTarget, type Unmoved } from './repoint.js';
+import { bundleInventory, readBundleCharts, type ImageInventory } from './sources.js';
 
-export interface ValuesRequest {
+export interface ValuesRequest extends UserValues {
   /** Where push put the images: `HOST[:PORT][/PREFIX]`, as given to push. */
   registry: string;
   mapping?: MappingMode;
   /** Checked before the bundle is read: values acts on the bundle's chart and image list. */
   policy: SignaturePolicy;
-  /** The user's values files: images they name are repointed too. */
-  valuesFiles?: readonly string[];
   /** Which chart of the bundle (NAME or NAME:VERSION), when it carries several. */
   chart?: string;
-  /** Added to every imagePullSecrets list in the values. */
+  /** Added to every imagePullSecrets list the chart reads. */
   pullSecrets?: readonly string[];
   /** Where the overlay will be written, for its header comment. */
   outName?: string;
+}
+
+export interface OverlayEntry {
+  /** The values key set. */
+  path: string;
+  value: unknown;
+  /** The images it moves, or why it is set. */
+  note: string;
 }
 
 export interface ValuesResult {
   bundle: string;
   chart: { name: string; version: string; artifact: string };
   signers: Signer[];
-  overlay: Overlay;
+  /** The overlay, as YAML with a comment per key. */
+  text: string;
+  entries: OverlayEntry[];
+  /** The proof: renders with the user's values and the overlay, and what they pulled. */
+  proof: { deployed: number; off: number; registry: string };
+  /** Images behind switches that are off and that the bundle does not carry: left alone. */
+  offNotInBundle: string[];
   problems: string[];
 }
 
 const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+/** bitnami's check on substituted images; its documented switch lets the overlay's names through. */
+const INSECURE_SWITCH = ['global', 'security', 'allowInsecureImages'];
+
+function keysOf(traced: Map<string, TracedUse>): (u: ImageUse) => string[] {
+  return (u) => [...new Set((traced.get(useKey(u))?.spans ?? []).map((s) => formatValuesPath(s.path)))];
+}
+
+function unmovedError(unmoved: Unmoved[], registry: string): AirlockError {
+  const lines = unmoved.slice(0, 20).map((u) => `  - ${u.reference} (${u.template}: ${u.object}${u.container !== undefined ? `, container ${u.container}` : ''}${u.valuesKeys.length > 0 ? `; values ${u.valuesKeys.join(', ')}` : ''}): ${u.why}`);
+  return new AirlockError('CHART_IMAGES', `the overlay cannot make ${unmoved.length} image(s) pull from ${registry}; no file was written:\n${lines.join('\n')}`, {
+    hint: 'pack the missing images into the bundle, or set the listed values keys yourself in a values file given with -f',
+  });
+}
+
+/** Renders with the overlay, adding the chart's documented switch when it refuses substituted images. */
+async function proveRender(session: RenderSession, layers: Record<string, unknown>[], overlay: Record<string, unknown>, keys: OverlayKey[], values: Record<string, unknown>): Promise<SessionRender> {
+  try {
+    return await session.render(...layers, overlay);
+  } catch (err) {
+    if (!/allowInsecureImages/.test(messageOf(err))) throw err;
+    setPath(overlay, values, INSECURE_SWITCH, true);
+    keys.push({ path: INSECURE_SWITCH, note: 'the chart refuses substituted images unless told; these are the bundle\'s own images, moved by airlock' });
+    return session.render(...layers, overlay);
+  }
+}
+
+/** The overlay for one chart: chosen edits, pull secrets, proven by rendering. */
+async function buildOverlay(session: RenderSession, analysis: ChartAnalysis, inventory: ImageInventory, target: RepointTarget, registryText: string, secrets: readonly string[]): Promise<{ overlay: Record<string, unknown>; keys: OverlayKey[]; entries: OverlayEntry[]; proof: ValuesResult['proof']; offNotInBundle: string[] }> {
+  const values = analysis.base.values;
+  const offNotInBundle = [...new Set(analysis.off.filter((u) => inventory.find(u.reference) === undefined).map((u) => u.reference))];
+  const off = analysis.off.filter((u) => inventory.find(u.reference) !== undefined);
+  const missing = analysis.deployed.filter((u) => inventory.find(u.reference) === undefined);
+  const traced = new Map([...analysis.deployed, ...analysis.off].map((u) => [useKey(u), u]));
+  if (missing.length > 0) throw unmovedError(unmovedUses(missing, inventory, target, keysOf(traced)), registryText);
+
+  const nameOfTarget = (u: TracedUse): string | undefined => {
+    const b = inventory.find(u.reference);
+    return b === undefined ? undefined : targetOf(b, target);
+  };
+  const needs = [...analysis.deployed, ...off].filter((u) => {
+    const t = nameOfTarget(u);
+    return t !== undefined && !u.reference.startsWith(`${t}:`) && !u.reference.startsWith(`${t}@`);
+  });
+  const wide = new Map([
+    ...(await wideRegistryWays((l) => session.probe(analysis.permit, l), values, analysis.deployed, nameOfTarget)),
+    ...(off.length > 0 ? await wideRegistryWays((l) => session.probe(analysis.switchLayer, analysis.permit, l), values, off, nameOfTarget) : []),
+  ]);
+  const options = needs.map((use) => {
+    const w = wide.get(`${use.template}\0${use.object}\0${use.field}`);
+    return { use, ways: [...(w ? [w] : []), ...candidateEdits(use, nameOfTarget(use)!)] };
+  });
+  const { chosen, unresolved } = chooseEdits(options);
+  if (unresolved.length > 0) {
+    throw unmovedError(
+      unresolved.map((u) => ({ reference: u.reference, template: u.template, object: u.object, ...(u.container !== undefined ? { container: u.container } : {}), valuesKeys: keysOf(traced)(u), why: 'no values key that flows into it can name the target (computed by a template)' })),
+      registryText,
+    );
+  }
+  const overlay: Record<string, unknown> = {};
+  const keys: OverlayKey[] = [];
+  const entries: OverlayEntry[] = [];
+  for (const c of chosen.values()) {
+    setPath(overlay, values, c.path, c.value);
+    const note = `moves ${[...c.images].sort().join(', ') || 'every image of the chart'}`;
+    keys.push({ path: c.path, note });
+    entries.push({ path: formatValuesPath(c.path), value: c.value, note });
+  }
+  for (const s of await findPullSecretKeys(session, analysis, secrets)) {
+    setPath(overlay, values, s.path, s.value);
+    const note = `pull secret ${secrets.join(', ')}`;
+    keys.push({ path: s.path, note });
+    entries.push({ path: formatValuesPath(s.path), value: s.value, note });
+  }
+
+  // The proof: render as helm install would with the overlay given last, and check
+  // every image, deployed and behind switches, against where push put it.
+  const deployedRender = await proveRender(session, [], overlay, keys, values);
+  const deployedUses = imagesInManifests(deployedRender.manifests).uses;
+  const unmoved = unmovedUses(deployedUses, inventory, target, keysOf(traced));
+  let offCount = 0;
+  if (off.length > 0) {
+    const switched = await proveRender(session, [analysis.switchLayer], overlay, keys, values);
+    const offKeys = new Set(off.map((u) => `${u.template}\0${u.object}\0${u.field}`));
+    const offUses = imagesInManifests(switched.manifests).uses.filter((u) => offKeys.has(`${u.template}\0${u.object}\0${u.field}`));
+    offCount = offUses.length;
+    unmoved.push(...unmovedUses(offUses, inventory, target, keysOf(traced)));
+  }
+  if (unmoved.length > 0) throw unmovedError(unmoved, registryText);
+  for (const k of keys) if (k.path === INSECURE_SWITCH) entries.push({ path: formatValuesPath(INSECURE_SWITCH), value: true, note: k.note });
+  return { overlay, keys, entries, proof: { deployed: deployedUses.length, off: offCount, registry: registryText }, offNotInBundle };
+}
 
 /**
- * `airlock values`: the values overlay that points a bundled chart at its images
- * where `airlock push` put them, from the bundle alone (offline), after checking the
- * bundle's signature.
+ * `airlock values`: the smallest values overlay that makes the chart's release pull
+ * every image (deployed, in arguments and env, and behind switches that are off) from
+ * where `airlock push` put it, proven by rendering the chart with the user's values
+ * and the overlay. Any image it cannot move is an error naming it, and nothing is written.
  */
 export async function values(input: string | readonly string[], request: ValuesRequest): Promise<ValuesResult> {
   const registry = parseTargetRegistry(request.registry);
-  const mapping = request.mapping ?? 'nested';
+  const target: RepointTarget = { registry, mapping: request.mapping ?? 'nested' };
   const secrets = request.pullSecrets ?? [];
   for (const s of secrets) {
     if (!SECRET_NAME.test(s)) throw new AirlockError('USAGE', `--pull-secret ${s} is not a Kubernetes secret name`, { hint: 'lowercase letters, digits, - and . (e.g. regcred)' });
   }
-  const userValues = await readValuesFiles(request.valuesFiles ?? []);
   const verified = await openVerifiedBundle(input, request.policy);
   try {
-    const bundle = verified.bundle;
-    const charts = await readBundleCharts(bundle, request.chart);
+    const charts = await readBundleCharts(verified.bundle, request.chart);
     if (charts.length === 0) throw new AirlockError('USAGE', `${verified.name} carries no chart`, { hint: 'airlock inspect lists what it holds' });
     if (charts.length > 1) {
       throw new AirlockError('USAGE', `${verified.name} carries ${charts.length} charts: say which with --chart`, {
-        hint: `one of: ${charts.map((c) => `${c.chart.name}:${c.chart.version}`).join(', ')}`,
+        hint: `one of: ${charts.map((c) => `${c.artifact.chart?.name}:${c.artifact.chart?.version}`).join(', ')}`,
       });
     }
-    const { chart, artifact } = charts[0]!;
-    const resolved = resolveChart(chart, userValues.map((v) => v.values));
-    const found = findImages(resolved);
-    const check = checkImages(found, await bundleInventory(bundle));
-    const mode = mapping === 'nested' ? '' : ` --${mapping}`;
-    const overlay = buildOverlay(resolved.values, check, {
-      registry,
-      mapping,
-      pullSecrets: [...secrets],
-      header: [
-        `Values overlay for chart ${chart.name} ${chart.version} (${artifact.name}), written by airlock ${VERSION} from ${verified.name}.`,
-        `It repoints the chart's images to where \`airlock push --registry ${request.registry}${mode}\` put them.`,
-        `Give it last, after your own values: helm install RELEASE CHART -f your-values.yaml -f ${request.outName ?? 'overrides.yaml'}`,
-        `Found by reading values and templates; ${CROSS_CHECK_NOTE}.`,
-        ...(userValues.length > 0 ? [`Values files read: ${userValues.map((v) => v.file).join(', ')}`] : []),
-      ],
-    });
+    const { artifact, archive } = charts[0]!;
+    const session = await openRenderSession(archive, request);
+    const analysis = await analyzeChart(session, { why: true });
+    const inventory = await bundleInventory(verified.bundle);
+    const built = await buildOverlay(session, analysis, inventory, target, request.registry, secrets);
+    const mode = target.mapping === 'nested' ? '' : ` --${target.mapping}`;
+    const chart = analysis.report.chart;
+    const text = overlayText(built.overlay, built.keys, [
+      `Values overlay for chart ${chart.name} ${chart.version} (${artifact.name}), written by airlock ${VERSION} from ${verified.name}.`,
+      `It repoints the chart's images to where \`airlock push --registry ${request.registry}${mode}\` put them.`,
+      `Proven by rendering the chart with your values and this overlay: ${built.proof.deployed} deployed image(s)${built.proof.off > 0 ? ` and ${built.proof.off} behind switches that are off` : ''} pull from ${request.registry}.`,
+      `Give it last: helm install RELEASE CHART -f your-values.yaml -f ${request.outName ?? 'overrides.yaml'}`,
+    ]);
     return {
       bundle: verified.name,
       chart: { name: chart.name, version: chart.version, artifact: artifact.name },
       signers: [...verified.signers],
-      overlay,
-      problems: found.problems,
+      text,
+      entries: built.entries,
+      proof: built.proof,
+      offNotInBundle: built.offNotInBundle,
+      problems: analysis.report.problems,
     };
   } finally {
     await verified.close();

@@ -24,6 +24,8 @@ export interface ChartSpec {
   /** Files under templates/, by name. */
   templates?: Record<string, string>;
   subcharts?: SubchartSpec[];
+  /** Other files, by path below the chart (`values.schema.json`, `files/x.conf`). */
+  files?: Record<string, string>;
 }
 
 export interface SubchartSpec extends ChartSpec {
@@ -43,6 +45,7 @@ export async function writeChartDir(dir: string, spec: ChartSpec): Promise<strin
   await writeFile(join(root, 'Chart.yaml'), stringify(meta));
   if (spec.values !== undefined) await writeFile(join(root, 'values.yaml'), spec.values);
   for (const [name, text] of Object.entries(spec.templates ?? {})) await writeFile(join(root, 'templates', name), text);
+  for (const [name, text] of Object.entries(spec.files ?? {})) await writeFile(join(root, name), text);
   if (spec.subcharts?.length) {
     await mkdir(join(root, 'charts'), { recursive: true });
     for (const sub of spec.subcharts) {

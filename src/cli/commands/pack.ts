@@ -5,6 +5,7 @@ import { createUrlFetcher, RegistryPool } from '../../registry/index.js';
 import { packChecked } from '../../workflows/pack.js';
 import { strictFailure } from '../../workflows/check.js';
 import { printChartCheck } from '../chart-report.js';
+import { chartValueFlags } from '../chart-flags.js';
 import { ExitCode } from '../exit.js';
 import { formatBytes, positiveInt } from '../options.js';
 import { packInputs, withPackOptions, type PackFlags } from '../pack-flags.js';
@@ -41,13 +42,14 @@ export function register(cli: CAC): void {
             signal: controller.signal,
             onEvent: packProgress(progress, new Set(spec.images).size + spec.charts.length),
             checkChartImages: flags.checkChartImages === true,
+            chartValues: chartValueFlags(flags),
             strict: flags.strict === true,
           });
           progress.done();
           const charts = result.charts;
           if (flags.json) {
             processIo.out(JSON.stringify({ ok: charts?.failed !== true, files: result.files, bytes: result.bytes, signed: key !== undefined, artifacts: result.manifest.artifacts, ...(charts ? { chartImages: charts.report } : {}) }));
-            return charts?.failed ? ExitCode.USAGE : undefined;
+            return charts?.failed ? ExitCode.CHART_IMAGES : undefined;
           }
           for (const a of result.manifest.artifacts) {
             processIo.out(`${a.kind.padEnd(5)}  ${a.name}  ${a.digest.slice(0, 19)}  ${a.platforms.join(',') || '-'}  ${formatBytes(a.size)}`);

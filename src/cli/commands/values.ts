@@ -1,60 +1,54 @@
 import type { CAC } from 'cac';
 import { values } from '../../workflows/values.js';
+import { chartValueFlags, withChartValueOptions, type ChartValueFlags } from '../chart-flags.js';
 import { mappingFromFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
 import { bundleInput, list, writeOutputFile } from '../options.js';
 import { processIo, runAction } from '../run.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
 import { printable, table } from '../text.js';
 
-interface ValuesFlags extends SignatureFlags, MappingFlags {
-  values?: unknown;
+interface ValuesFlags extends SignatureFlags, MappingFlags, ChartValueFlags {
   chart?: string;
   pullSecret?: unknown;
   out?: string;
   json?: boolean;
 }
 
-const SKIP_TAGS = { 'not-in-bundle': 'NOT IN BUNDLE', computed: 'COMPUTED', template: 'TEMPLATE' } as const;
-
 export function register(cli: CAC): void {
-  withMappingOptions(withSignatureOptions(cli.command('values <...bundle>', 'Write a values overlay that points a bundled chart at its images in your registry (offline); --registry and the mapping flags as given to push')))
-    .option('--values <file>', 'Your values files: images they name are repointed too (repeatable, later wins)')
+  withChartValueOptions(withMappingOptions(withSignatureOptions(cli.command('values <...bundle>', 'Write the values overlay that makes a bundled chart pull every image from your registry, proven by rendering it (offline)'))))
     .option('--chart <name>', 'Which chart of the bundle (NAME or NAME:VERSION), when it carries several')
-    .option('--pull-secret <name>', 'Add this secret to every imagePullSecrets list in the values (repeatable)')
+    .option('--pull-secret <name>', 'Add this secret to every imagePullSecrets list the chart reads (repeatable)')
     .option('-o, --out <file>', 'Write the overlay here (default: print it)')
     .option('--json', 'Print the result as JSON')
-    .example('  airlock values bundle.tar --registry registry.internal/vendor --key vendor.pub --pull-secret regcred -o overrides.yaml')
+    .example('  airlock values bundle.tar --registry registry.internal/vendor --key vendor.pub -f my-values.yaml --pull-secret regcred -o overrides.yaml')
     .example('  helm install app chart.tgz -f my-values.yaml -f overrides.yaml')
     .action((args: string[], flags: ValuesFlags) =>
       runAction(async () => {
         const io = processIo;
         const { mapping } = mappingFromFlags(flags, 'values');
-        const secrets = list(flags.pullSecret);
         const result = await values(bundleInput(args), {
-          registry: flags.registry!, mapping, policy: await signaturePolicy(flags), valuesFiles: list(flags.values), pullSecrets: secrets,
+          ...chartValueFlags(flags),
+          registry: flags.registry!, mapping, policy: await signaturePolicy(flags), pullSecrets: list(flags.pullSecret),
           ...(flags.chart !== undefined ? { chart: flags.chart } : {}),
           ...(flags.out !== undefined ? { outName: flags.out } : {}),
         });
-        const { overlay } = result;
-        if (flags.out !== undefined) await writeOutputFile(flags.out, overlay.text);
+        if (flags.out !== undefined) await writeOutputFile(flags.out, result.text);
         if (flags.json) {
-          const text = flags.out !== undefined ? { out: flags.out } : { overlay: overlay.text };
-          io.out(JSON.stringify({ ok: true, bundle: result.bundle, chart: result.chart, signers: result.signers, registry: flags.registry, mapping, ...text, entries: overlay.entries, pullSecrets: overlay.pullSecrets, skipped: overlay.skipped, problems: result.problems }));
+          const text = flags.out !== undefined ? { out: flags.out } : { overlay: result.text };
+          io.out(JSON.stringify({ ok: true, ...result, text: undefined, registry: flags.registry, mapping, ...text }));
           return;
         }
         // Without -o the overlay goes to stdout, so everything else goes to stderr.
         const say = flags.out !== undefined ? io.out : io.err;
         for (const s of result.signers) say(`signed by: ${printable(`${s.id} (${s.source})`)}`);
         if (result.signers.length === 0) say('signature: NONE (accepted because of --allow-unsigned)');
-        const rows = [...overlay.entries.map((e) => [e.path, e.source, '->', e.target]), ...overlay.pullSecrets.map((p) => [p, '', '+', secrets.join(', ')])];
-        for (const line of table(rows)) say(`  ${line}`);
-        for (const s of overlay.skipped) io.err(`warning: ${SKIP_TAGS[s.reason]} ${printable(`${s.path} = ${s.written}: ${s.detail}`)}`);
+        for (const line of table(result.entries.map((e) => [e.path, JSON.stringify(e.value), e.note]))) say(`  ${line}`);
+        for (const r of result.offNotInBundle) io.err(`note: ${printable(r)} is behind a switch that is off and not in the bundle; left as is`);
         for (const p of result.problems) io.err(`warning: ${printable(p)}`);
-        if (flags.out === undefined) io.out(overlay.text.trimEnd());
-        say(
-          `${flags.out !== undefined ? `wrote ${flags.out}` : 'overlay above'}: ${overlay.entries.length} image key(s) repointed, ` +
-            `${overlay.pullSecrets.length} imagePullSecrets list(s), ${overlay.skipped.length} left as is`,
-        );
+        if (flags.out === undefined) io.out(result.text.trimEnd());
+        const { proof } = result;
+        say(`${flags.out !== undefined ? `wrote ${flags.out}` : 'overlay above'}: ${result.entries.length} key(s)`);
+        say(`proof: rendered with your values and the overlay, ${proof.deployed} deployed image(s)${proof.off > 0 ? ` and ${proof.off} behind switches that are off` : ''} all pull from ${proof.registry}, as push put them`);
       }, flags.json === true),
     );
 }
