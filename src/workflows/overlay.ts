@@ -1,6 +1,6 @@
 import { Document, isMap as isYamlMap, isScalar, isSeq, type Node } from 'yaml';
 import { mapReference, type MappingMode, type TargetRegistry } from '../bundle/mapping.js';
-import { parseImageRef } from '../ref/image.js';
+import { parseImageRef, type ImageRef } from '../ref/image.js';
 import type { CheckedFinding, ChartCheck } from './check.js';
 import type { ImageShape } from '../chart/images.js';
 import { formatPath, getPath, isMap, setPath, type ValuePath, type Values } from '../chart/values-tree.js';
@@ -10,6 +10,8 @@ export interface OverlayOptions {
   registry: TargetRegistry;
   /** `--flatten` / `--keep-source-host`, as push takes them. */
   mapping: MappingMode;
+  /** Where push put an image of the bundle (by its name there); default: mapReference with `registry` and `mapping`. */
+  mapImage?: (sourceName: string) => ImageRef;
   /** `--pull-secret NAME`: added to every `imagePullSecrets` (or `…ImagePullSecrets`) list the values have. */
   pullSecrets?: readonly string[];
   /** Header lines (without `#`): what wrote the overlay, from which bundle. */
@@ -61,7 +63,7 @@ function skipPath(f: CheckedFinding): string {
 /** What to write for one finding the bundle holds, keeping its shape. */
 function writesFor(f: CheckedFinding, options: OverlayOptions): { entry: OverlayEntry; writes: Write[] } {
   // Exactly push's mapping, from the bundle image's own name: the overlay names what push wrote.
-  const target = mapReference(f.image!, options.registry, options.mapping);
+  const target = options.mapImage !== undefined ? options.mapImage(f.image!) : mapReference(f.image!, options.registry, options.mapping);
   const source = f.matched ?? f.reference ?? f.written;
   const keys = f.keys!;
   const set: Record<string, string> = {};

@@ -1,6 +1,9 @@
 import { openVerifiedBundle } from '../bundle/verified.js';
 import type { SignaturePolicy, Signer } from '../bundle/signers.js';
-import { parseTargetRegistry, type MappingMode } from '../bundle/mapping.js';
+import { mapReference, parseTargetRegistry, type MappingMode, type TargetRegistry } from '../bundle/mapping.js';
+import { checkPlan, plannedTarget, type PushPlan } from '../bundle/plan.js';
+import { depthLimit, profileByName } from '../bundle/profiles.js';
+import type { ImageRef } from '../ref/index.js';
 import { resolveChart } from '../chart/components.js';
 import { CROSS_CHECK_NOTE, findImages } from '../chart/images.js';
 import { readValuesFiles } from '../chart/values-files.js';
@@ -11,9 +14,15 @@ import { buildOverlay, type Overlay } from './overlay.js';
 import { bundleInventory, readBundleCharts } from './sources.js';
 
 export interface ValuesRequest {
-  /** Where push put the images: `HOST[:PORT][/PREFIX]`, as given to push. */
-  registry: string;
+  /** Where push put the images: `HOST[:PORT][/PREFIX]`, as given to push (not needed with `plan`). */
+  registry?: string;
   mapping?: MappingMode;
+  /** `--profile`, `--max-depth`, `--depth-join` as given to push (offline: the profile is not detected). */
+  profileName?: string;
+  maxDepth?: number;
+  depthJoin?: string;
+  /** push's plan (`push --dry-run --plan FILE`): its mapping is used exactly; refused if made for another bundle. */
+  plan?: PushPlan;
   /** Checked before the bundle is read: values acts on the bundle's chart and image list. */
   policy: SignaturePolicy;
   /** The user's values files: images they name are repointed too. */
@@ -42,8 +51,13 @@ const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
  * bundle's signature.
  */
 export async function values(input: string | readonly string[], request: ValuesRequest): Promise<ValuesResult> {
-  const registry = parseTargetRegistry(request.registry);
-  const mapping = request.mapping ?? 'nested';
+  if (request.registry === undefined && request.plan === undefined) {
+    throw new AirlockError('USAGE', 'values needs --registry HOST[/PREFIX] (the same as for push), or --plan FILE');
+  }
+  const registry: TargetRegistry = request.plan?.registry ?? parseTargetRegistry(request.registry!);
+  const mapping = request.plan?.mapping.mode ?? request.mapping ?? 'nested';
+  const maxDepth = request.profileName !== undefined ? depthLimit(profileByName(request.profileName), registry.prefix, request.maxDepth) : request.maxDepth;
+  const depth = { ...(maxDepth !== undefined ? { maxDepth } : {}), ...(request.depthJoin !== undefined ? { join: request.depthJoin } : {}) };
   const secrets = request.pullSecrets ?? [];
   for (const s of secrets) {
     if (!SECRET_NAME.test(s)) throw new AirlockError('USAGE', `--pull-secret ${s} is not a Kubernetes secret name`, { hint: 'lowercase letters, digits, - and . (e.g. regcred)' });
@@ -52,6 +66,9 @@ export async function values(input: string | readonly string[], request: ValuesR
   const verified = await openVerifiedBundle(input, request.policy);
   try {
     const bundle = verified.bundle;
+    const plan = request.plan !== undefined ? checkPlan(request.plan, bundle, 'the plan') : undefined;
+    const planned = new Map(plan?.items.map((i) => [i.source, plannedTarget(i)]) ?? []);
+    const mapImage = (name: string): ImageRef => planned.get(name) ?? mapReference(name, registry, mapping, depth);
     const charts = await readBundleCharts(bundle, request.chart);
     if (charts.length === 0) throw new AirlockError('USAGE', `${verified.name} carries no chart`, { hint: 'airlock inspect lists what it holds' });
     if (charts.length > 1) {
@@ -67,10 +84,13 @@ export async function values(input: string | readonly string[], request: ValuesR
     const overlay = buildOverlay(resolved.values, check, {
       registry,
       mapping,
+      mapImage,
       pullSecrets: [...secrets],
       header: [
         `Values overlay for chart ${chart.name} ${chart.version} (${artifact.name}), written by airlock ${VERSION} from ${verified.name}.`,
-        `It repoints the chart's images to where \`airlock push --registry ${request.registry}${mode}\` put them.`,
+        plan !== undefined
+          ? `It repoints the chart's images to where push put them under its plan (${registry.host}${registry.prefix !== '' ? `/${registry.prefix}` : ''}, profile ${plan.profile.name}).`
+          : `It repoints the chart's images to where \`airlock push --registry ${request.registry}${mode}\` put them.`,
         `Give it last, after your own values: helm install RELEASE CHART -f your-values.yaml -f ${request.outName ?? 'overrides.yaml'}`,
         `Found by reading values and templates; ${CROSS_CHECK_NOTE}.`,
         ...(userValues.length > 0 ? [`Values files read: ${userValues.map((v) => v.file).join(', ')}`] : []),
