@@ -1,4 +1,5 @@
 import type { CAC } from 'cac';
+import { readPlan } from '../../bundle/plan.js';
 import { values } from '../../workflows/values.js';
 import { mappingFromFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
 import { bundleInput, list, writeOutputFile } from '../options.js';
@@ -28,10 +29,13 @@ export function register(cli: CAC): void {
     .action((args: string[], flags: ValuesFlags) =>
       runAction(async () => {
         const io = processIo;
-        const { mapping } = mappingFromFlags(flags, 'values');
+        // With --plan, the plan is the mapping: push's exact targets, whatever the other flags say.
+        const plan = flags.plan !== undefined ? await readPlan(flags.plan) : undefined;
+        const { registry, ...choice } = plan !== undefined ? { registry: undefined, mapping: plan.mapping.mode } : mappingFromFlags(flags, 'values');
+        const mapping = choice.mapping;
         const secrets = list(flags.pullSecret);
         const result = await values(bundleInput(args), {
-          registry: flags.registry!, mapping, policy: await signaturePolicy(flags), valuesFiles: list(flags.values), pullSecrets: secrets,
+          ...choice, ...(plan !== undefined ? { plan } : { registry: flags.registry! }), policy: await signaturePolicy(flags), valuesFiles: list(flags.values), pullSecrets: secrets,
           ...(flags.chart !== undefined ? { chart: flags.chart } : {}),
           ...(flags.out !== undefined ? { outName: flags.out } : {}),
         });
@@ -39,7 +43,7 @@ export function register(cli: CAC): void {
         if (flags.out !== undefined) await writeOutputFile(flags.out, overlay.text);
         if (flags.json) {
           const text = flags.out !== undefined ? { out: flags.out } : { overlay: overlay.text };
-          io.out(JSON.stringify({ ok: true, bundle: result.bundle, chart: result.chart, signers: result.signers, registry: flags.registry, mapping, ...text, entries: overlay.entries, pullSecrets: overlay.pullSecrets, skipped: overlay.skipped, problems: result.problems }));
+          io.out(JSON.stringify({ ok: true, bundle: result.bundle, chart: result.chart, signers: result.signers, registry: flags.registry ?? (plan !== undefined ? `${plan.registry.host}/${plan.registry.prefix}`.replace(/\/$/, '') : undefined), mapping, ...text, entries: overlay.entries, pullSecrets: overlay.pullSecrets, skipped: overlay.skipped, problems: result.problems }));
           return;
         }
         // Without -o the overlay goes to stdout, so everything else goes to stderr.
