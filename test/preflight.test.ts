@@ -168,6 +168,9 @@ describe('path depth: shortened names, collisions refused before anything is sen
     expect(written.mapping).toEqual({ mode: 'nested', maxDepth: 2 });
     expect(written.items.map((i) => i.target).sort()).toEqual([`${target.host}/charts/pfchart:0.1.0`, `${target.host}/${ns}/other:1`, `${target.host}/team/app:1`]);
 
+    const contradicted = await airlock('push', main, '--plan', plan, '--max-depth', '3', '--key', join(dir, 'vendor.pub'));
+    expect(contradicted.code).toBe(ExitCode.USAGE);
+    expect(contradicted.stderr).toContain(`--plan ${plan} fixes the registry and mapping; --max-depth would change them`);
     const pushed = await airlock('push', main, '--plan', plan, '--key', join(dir, 'vendor.pub'), '--report', join(dir, 'depth-report.json'));
     expect(pushed.code, pushed.stderr).toBe(0);
     const report = JSON.parse(await readFile(join(dir, 'depth-report.json'), 'utf8')) as { plan: unknown };
@@ -238,6 +241,14 @@ describe('tags that exist with other content', () => {
     const cli = await airlock('push', main, '--registry', `${target.host}/conflict`, '--key', join(dir, 'vendor.pub'), '--preflight');
     expect(cli.code).toBe(ExitCode.PREFLIGHT);
     expect(cli.stderr).toContain('preflight found 2 problem(s); nothing was sent');
+    const json = await airlock('push', main, '--registry', `${target.host}/conflict`, '--key', join(dir, 'vendor.pub'), '--json');
+    expect(json.code).toBe(ExitCode.PREFLIGHT);
+    const doc = JSON.parse(json.stdout) as { ok: boolean; error: { code: string; problems: { code: string; repository: string; tag: string }[] } };
+    expect(doc.error.code).toBe('PREFLIGHT_FAILED');
+    expect(doc.error.problems.map((p) => `${p.code} ${p.repository}:${p.tag}`)).toEqual([
+      `TAG_CONFLICT ${target.host}/conflict/${ns}/deep/team/app:1`,
+      `TAG_CONFLICT ${target.host}/conflict/${ns}/other:1`,
+    ]);
     expect(await blobs()).toEqual(before);
   });
 });

@@ -1,4 +1,5 @@
 import { parseTargetRegistry, type MappingMode, type TargetRegistry } from '../bundle/mapping.js';
+import type { PushPlan } from '../bundle/plan.js';
 import { PROFILE_NAMES } from '../bundle/profiles.js';
 import { AirlockError } from '../errors.js';
 import { positiveInt } from './options.js';
@@ -48,4 +49,24 @@ export function mappingFromFlags(flags: MappingFlags, command: string): MappingC
     ...(flags.depthJoin !== undefined ? { depthJoin: String(flags.depthJoin) } : {}),
     ...(flags.profile !== undefined ? { profileName: flags.profile } : {}),
   };
+}
+
+/** A plan to follow is the whole mapping: a flag that would change it is refused rather than silently ignored. */
+export function refuseMappingFlags(flags: MappingFlags, plan: PushPlan): void {
+  const given = [
+    flags.flatten === true ? '--flatten' : '',
+    flags.keepSourceHost === true ? '--keep-source-host' : '',
+    flags.profile !== undefined ? '--profile' : '',
+    flags.maxDepth !== undefined ? '--max-depth' : '',
+    flags.depthJoin !== undefined ? '--depth-join' : '',
+  ].filter((f) => f !== '');
+  if (flags.registry !== undefined) {
+    const r = parseTargetRegistry(flags.registry);
+    if (r.host !== plan.registry.host || r.prefix !== plan.registry.prefix) given.push(`--registry ${flags.registry}`);
+  }
+  if (given.length > 0) {
+    throw new AirlockError('USAGE', `--plan ${flags.plan ?? ''} fixes the registry and mapping; ${given.join(', ')} would change them`, {
+      hint: 'drop those flags, or make a new plan with them: airlock push BUNDLE --dry-run --plan FILE …',
+    });
+  }
 }

@@ -2,7 +2,7 @@ import type { CAC } from 'cac';
 import { readPlan, writePlan } from '../../bundle/plan.js';
 import { push } from '../../bundle/push.js';
 import { RegistryPool } from '../../registry/index.js';
-import { mappingFromFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
+import { mappingFromFlags, refuseMappingFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
 import { bundleInput, positiveInt, writeOutputFile } from '../options.js';
 import { Progress } from '../progress.js';
 import { printEcrPlan, printPlan, printPushed } from '../push-output.js';
@@ -38,6 +38,7 @@ export function register(cli: CAC): void {
         const checkOnly = flags.dryRun === true || flags.preflight === true;
         // With --dry-run or --preflight, --plan names where the plan goes; otherwise the plan to follow.
         const followed = flags.plan !== undefined && !checkOnly ? await readPlan(flags.plan) : undefined;
+        if (followed !== undefined) refuseMappingFlags(flags, followed);
         const choice = followed !== undefined ? { registry: followed.registry, mapping: followed.mapping.mode } : mappingFromFlags(flags, 'push');
         const policy = await signaturePolicy(flags);
         const credentials = await credentialsFromFlags(flags);

@@ -1,7 +1,7 @@
 import type { CAC } from 'cac';
 import { readPlan } from '../../bundle/plan.js';
 import { values } from '../../workflows/values.js';
-import { mappingFromFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
+import { mappingFromFlags, refuseMappingFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
 import { bundleInput, list, writeOutputFile } from '../options.js';
 import { processIo, runAction } from '../run.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
@@ -29,13 +29,15 @@ export function register(cli: CAC): void {
     .action((args: string[], flags: ValuesFlags) =>
       runAction(async () => {
         const io = processIo;
-        // With --plan, the plan is the mapping: push's exact targets, whatever the other flags say.
+        // With --plan, the plan is the mapping: push's exact targets.
         const plan = flags.plan !== undefined ? await readPlan(flags.plan) : undefined;
-        const { registry, ...choice } = plan !== undefined ? { registry: undefined, mapping: plan.mapping.mode } : mappingFromFlags(flags, 'values');
-        const mapping = choice.mapping;
+        if (plan !== undefined) refuseMappingFlags(flags, plan);
+        const choice = plan !== undefined ? { plan } : { ...mappingFromFlags(flags, 'values'), registry: flags.registry! };
+        const mapping = plan?.mapping.mode ?? ('mapping' in choice ? choice.mapping : 'nested');
+        const registry = flags.registry ?? (plan !== undefined ? [plan.registry.host, plan.registry.prefix].filter((p) => p !== '').join('/') : undefined);
         const secrets = list(flags.pullSecret);
         const result = await values(bundleInput(args), {
-          ...choice, ...(plan !== undefined ? { plan } : { registry: flags.registry! }), policy: await signaturePolicy(flags), valuesFiles: list(flags.values), pullSecrets: secrets,
+          ...choice, policy: await signaturePolicy(flags), valuesFiles: list(flags.values), pullSecrets: secrets,
           ...(flags.chart !== undefined ? { chart: flags.chart } : {}),
           ...(flags.out !== undefined ? { outName: flags.out } : {}),
         });
@@ -43,7 +45,7 @@ export function register(cli: CAC): void {
         if (flags.out !== undefined) await writeOutputFile(flags.out, overlay.text);
         if (flags.json) {
           const text = flags.out !== undefined ? { out: flags.out } : { overlay: overlay.text };
-          io.out(JSON.stringify({ ok: true, bundle: result.bundle, chart: result.chart, signers: result.signers, registry: flags.registry ?? (plan !== undefined ? `${plan.registry.host}/${plan.registry.prefix}`.replace(/\/$/, '') : undefined), mapping, ...text, entries: overlay.entries, pullSecrets: overlay.pullSecrets, skipped: overlay.skipped, problems: result.problems }));
+          io.out(JSON.stringify({ ok: true, bundle: result.bundle, chart: result.chart, signers: result.signers, registry, mapping, ...text, entries: overlay.entries, pullSecrets: overlay.pullSecrets, skipped: overlay.skipped, problems: result.problems }));
           return;
         }
         // Without -o the overlay goes to stdout, so everything else goes to stderr.
