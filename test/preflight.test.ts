@@ -241,6 +241,10 @@ describe('tags that exist with other content', () => {
     const cli = await airlock('push', main, '--registry', `${target.host}/conflict`, '--key', join(dir, 'vendor.pub'), '--preflight');
     expect(cli.code).toBe(ExitCode.PREFLIGHT);
     expect(cli.stderr).toContain('preflight found 2 problem(s); nothing was sent');
+    // --plan-format ecr still prints its create lines when the preflight fails (their absence is often why).
+    const ecrLines = await airlock('push', main, '--registry', `${target.host}/conflict`, '--key', join(dir, 'vendor.pub'), '--dry-run', '--plan-format', 'ecr');
+    expect(ecrLines.code).toBe(ExitCode.PREFLIGHT);
+    expect(ecrLines.stdout).toContain(`--repository-name conflict/${ns}/other --image-tag-mutability IMMUTABLE`);
     const json = await airlock('push', main, '--registry', `${target.host}/conflict`, '--key', join(dir, 'vendor.pub'), '--json');
     expect(json.code).toBe(ExitCode.PREFLIGHT);
     const doc = JSON.parse(json.stdout) as { ok: boolean; error: { code: string; problems: { code: string; repository: string; tag: string }[] } };

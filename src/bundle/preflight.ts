@@ -79,12 +79,18 @@ export interface PreflightReport {
   /** Bytes still to send after HEAD checks of every blob that will be written (an estimate: mounts may save more). */
   bytesToSend: number;
   blobsToSend: number;
+  /** head-checked: as above; upper-bound: the artifacts' whole size (a gzip bundle, where reading every manifest would mean decompressing again and again). */
+  estimate: 'head-checked' | 'upper-bound';
   problems: PreflightProblem[];
 }
 
 /** The push would fail: every problem the preflight found, listed at once. */
 export class PreflightError extends AirlockError {
-  constructor(readonly report: PreflightReport) {
+  constructor(
+    readonly report: PreflightReport,
+    /** The plan that was checked (ECR users still want its create-repository lines). */
+    readonly plan: PushPlan,
+  ) {
     const lines = report.problems.map((p) => `  ${p.code} ${p.tag !== undefined ? `${p.repository}:${p.tag}` : p.repository}: ${p.message}`);
     super('PREFLIGHT_FAILED', `preflight found ${report.problems.length} problem(s); nothing was sent:\n${lines.join('\n')}`, {
       hint: [...new Set(report.problems.map((p) => p.hint))].join('; '),
@@ -222,6 +228,7 @@ export async function preflight(bundle: OpenedBundle, plan: PushPlan, options: P
     ...(referrers !== undefined ? { referrers } : {}),
     bytesToSend: estimate.bytes,
     blobsToSend: estimate.blobs,
+    estimate: estimate.kind,
     problems,
   };
 }
@@ -247,8 +254,12 @@ async function estimateBytes(
   repoOf: (repository: string) => PreflightTarget,
   slot: <T>(task: () => Promise<T>) => Promise<T>,
   artifacts: Map<string, { mediaType: string }>,
-): Promise<{ bytes: number; blobs: number }> {
-  if (toWrite.length === 0) return { bytes: 0, blobs: 0 };
+): Promise<{ bytes: number; blobs: number; kind: PreflightReport['estimate'] }> {
+  if (toWrite.length === 0) return { bytes: 0, blobs: 0, kind: 'head-checked' };
+  if (!bundle.reader.randomAccess) {
+    const items = toWrite.map((check) => plan.items.find((i) => i.target === check.target)!);
+    return { bytes: items.reduce((n, i) => n + i.size, 0), blobs: 0, kind: 'upper-bound' };
+  }
   const source = new BundleSource(bundle);
   const blobs = new Map<string, { desc: Descriptor; repository: string }>();
   let manifestBytes = 0;
@@ -272,5 +283,5 @@ async function estimateBytes(
   };
   const missing = await Promise.all([...blobs.values()].map(({ desc, repository }) => slot(() => headed(desc, repository))));
   const sent = missing.filter((n) => n > 0);
-  return { bytes: manifestBytes + sent.reduce((a, b) => a + b, 0), blobs: sent.length };
+  return { bytes: manifestBytes + sent.reduce((a, b) => a + b, 0), blobs: sent.length, kind: 'head-checked' };
 }

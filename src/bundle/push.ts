@@ -9,7 +9,7 @@ import type { MappingMode, TargetRegistry } from './mapping.js';
 import { checkPlan, planPush, plannedTarget, type PlannedPush, type PushPlan } from './plan.js';
 import { preflight, PreflightError, type PreflightReport, type PreflightTarget, type ProjectApi, type TagCheck } from './preflight.js';
 import { profileByName, resolveProfile, type ProfileProbe, type ResolvedProfile } from './profiles.js';
-import { BundleSource } from './read.js';
+import { BundleSource, type OpenedBundle } from './read.js';
 import type { SignaturePolicy, Signer } from './signers.js';
 import { openVerifiedBundle, VerifiedBundle } from './verified.js';
 import { checkListing } from './verify.js';
@@ -161,6 +161,8 @@ export async function push(input: string | readonly string[], request: PushReque
       plan = planPush(verified.bundle, { ...request, profile });
     }
     request.onPlan?.(plan);
+    // Refused before the preflight's requests, not after: nothing about the registry can change this.
+    if (!request.dryRun) assertRandomAccess(verified.bundle);
     const report = await preflight(verified.bundle, plan, {
       openRepository: request.openRepository,
       profile,
@@ -169,12 +171,20 @@ export async function push(input: string | readonly string[], request: PushReque
       ...(request.createProjects !== undefined ? { createProjects: request.createProjects } : {}),
       ...(request.concurrency !== undefined ? { concurrency: Math.max(8, request.concurrency) } : {}),
     });
-    if (!report.ok) throw new PreflightError(report);
+    if (!report.ok) throw new PreflightError(report, plan);
     const items = request.dryRun ? [] : await pushBundle(verified, { ...request, plan, known: report.tags });
     return { signers: [...verified.signers], plan, preflight: report, items };
   } finally {
     await verified.close();
   }
+}
+
+/** gzip has no random access: every blob would mean decompressing from the start. */
+function assertRandomAccess(bundle: OpenedBundle): void {
+  if (bundle.reader.randomAccess) return;
+  throw new AirlockError('USAGE', `${bundle.reader.name} is gzip-compressed and cannot be read in place`, {
+    hint: `decompress it first (gunzip -k ${bundle.reader.name}) and push the .tar, or airlock unpack it and push the folder`,
+  });
 }
 
 /**
@@ -185,12 +195,7 @@ export async function push(input: string | readonly string[], request: PushReque
 export async function pushBundle(verified: VerifiedBundle, options: PushOptions): Promise<PushedItem[]> {
   VerifiedBundle.assert(verified, 'push');
   const bundle = verified.bundle;
-  if (!bundle.reader.randomAccess) {
-    // gzip has no random access: every blob would mean decompressing from the start.
-    throw new AirlockError('USAGE', `${bundle.reader.name} is gzip-compressed and cannot be read in place`, {
-      hint: `decompress it first (gunzip -k ${bundle.reader.name}) and push the .tar, or airlock unpack it and push the folder`,
-    });
-  }
+  assertRandomAccess(bundle);
   checkListing(bundle);
   const plan = options.plan !== undefined ? checkPlan(options.plan, bundle, 'the plan') : planPush(bundle, options);
   const known = new Map((options.known ?? []).map((t) => [t.target, t]));

@@ -1,13 +1,13 @@
-import type { PushedItem, PushResult } from '../bundle/push.js';
+import type { PushedItem, PushPlan, PushResult } from '../bundle/push.js';
 import { ecrRegion } from '../registry/index.js';
 import { formatBytes } from './options.js';
 import type { Io } from './run.js';
 
 /** `--plan-format ecr`: the create-repository lines ECR needs before the first push. */
-export function printEcrPlan(io: Io, result: PushResult): void {
-  const host = result.plan.registry.host;
+export function printEcrPlan(io: Io, plan: PushPlan): void {
+  const host = plan.registry.host;
   const region = ecrRegion(host) ?? '<REGION>';
-  for (const repo of result.plan.repositories) {
+  for (const repo of plan.repositories) {
     io.out(`aws ecr create-repository --region ${region} --repository-name ${repo.slice(host.length + 1)} --image-tag-mutability IMMUTABLE`);
   }
 }
@@ -17,7 +17,7 @@ export function printPlan(io: Io, result: PushResult): void {
   const { plan, preflight: pf } = result;
   const profile = `${pf.profile.name} (${pf.profile.evidence})`;
   io.out(`profile: ${profile}${plan.mapping.maxDepth !== undefined ? `, at most ${plan.mapping.maxDepth} path elements` : ''}`);
-  io.out(`would push ${plan.items.length} artifact(s) into ${plan.repositories.length} repositories; ${formatBytes(pf.bytesToSend)} to send (${pf.blobsToSend} blob(s) missing), ${formatBytes(plan.bytes)} in the bundle:`);
+  io.out(`would push ${plan.items.length} artifact(s) into ${plan.repositories.length} repositories; ${formatBytes(pf.bytesToSend)} to send (${pf.estimate === 'head-checked' ? `${pf.blobsToSend} blob(s) missing` : 'at most: a gzip bundle is not HEAD-checked'}), ${formatBytes(plan.bytes)} in the bundle:`);
   const states = new Map(pf.tags.map((t) => [t.target, t.state]));
   for (const i of plan.items) io.out(`  ${i.kind.padEnd(5)} ${i.source} -> ${i.target}${states.get(i.target) === 'same' ? '  (already there)' : ''}`);
   for (const r of pf.repositories) if (r.write !== 'skipped') io.out(`  write ${r.write.padEnd(7)} ${r.repository}`);

@@ -1,5 +1,6 @@
 import type { CAC } from 'cac';
 import { readPlan, writePlan } from '../../bundle/plan.js';
+import { PreflightError } from '../../bundle/preflight.js';
 import { push } from '../../bundle/push.js';
 import { RegistryPool } from '../../registry/index.js';
 import { mappingFromFlags, refuseMappingFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
@@ -58,13 +59,17 @@ export function register(cli: CAC): void {
               if (e.type === 'blob-done') sent += e.size;
               progress.update('pushing', sent, total);
             },
+          }).catch((err: unknown) => {
+            // Repositories ECR does not have yet fail the preflight: their create lines are what the user asked for.
+            if (err instanceof PreflightError && flags.planFormat === 'ecr') printEcrPlan(processIo, err.plan);
+            throw err;
           });
           progress.done();
           const { signers, plan, preflight, items } = result;
           if (checkOnly) {
             if (flags.plan !== undefined) await writePlan(flags.plan, plan);
             if (flags.json) processIo.out(JSON.stringify({ ok: true, dryRun: true, signers, ...plan, plan, preflight }));
-            else if (flags.planFormat === 'ecr') printEcrPlan(processIo, result);
+            else if (flags.planFormat === 'ecr') printEcrPlan(processIo, plan);
             else printPlan(processIo, result);
             return;
           }
