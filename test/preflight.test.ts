@@ -188,6 +188,14 @@ describe('path depth: shortened names, collisions refused before anything is sen
     expect(o.other.image).toBe(`${target.host}/${ns}/other:1`);
     const named = [o.deep.image.repository, o.other.image.replace(/:1$/, '')].map((n) => n.slice(target.host.length + 1));
     for (const n of named) expect(catalog.repositories).toContain(n);
+    // The same flags without the plan give the same names (offline: nothing detected, nothing asked).
+    const byFlags = await airlock('values', main, '--registry', target.host, '--max-depth', '2', '--key', join(dir, 'vendor.pub'), '--json');
+    expect(byFlags.code, byFlags.stderr).toBe(0);
+    const entries = (JSON.parse(byFlags.stdout) as { entries: { path: string; target: string }[] }).entries;
+    expect(entries.map((e) => [e.path, e.target]).sort()).toEqual([
+      ['deep.image', `${target.host}/team/app:1`],
+      ['other.image', `${target.host}/${ns}/other:1`],
+    ]);
   });
 
   it('refuses a plan made for another bundle: values and push say so, and send nothing', async () => {
@@ -242,8 +250,9 @@ describe('tags that exist with other content', () => {
     expect(cli.code).toBe(ExitCode.PREFLIGHT);
     expect(cli.stderr).toContain('preflight found 2 problem(s); nothing was sent');
     // --plan-format ecr still prints its create lines when the preflight fails (their absence is often why).
-    const ecrLines = await airlock('push', main, '--registry', `${target.host}/conflict`, '--key', join(dir, 'vendor.pub'), '--dry-run', '--plan-format', 'ecr');
+    const ecrLines = await airlock('push', main, '--registry', `${target.host}/conflict`, '--key', join(dir, 'vendor.pub'), '--dry-run', '--plan-format', 'ecr', '--plan', join(dir, 'conflict-plan.json'));
     expect(ecrLines.code).toBe(ExitCode.PREFLIGHT);
+    expect((await readPlan(join(dir, 'conflict-plan.json'))).items).toHaveLength(3); // the mapping is written all the same
     expect(ecrLines.stdout).toContain(`--repository-name conflict/${ns}/other --image-tag-mutability IMMUTABLE`);
     const json = await airlock('push', main, '--registry', `${target.host}/conflict`, '--key', join(dir, 'vendor.pub'), '--json');
     expect(json.code).toBe(ExitCode.PREFLIGHT);

@@ -59,9 +59,13 @@ export function register(cli: CAC): void {
               if (e.type === 'blob-done') sent += e.size;
               progress.update('pushing', sent, total);
             },
-          }).catch((err: unknown) => {
-            // Repositories ECR does not have yet fail the preflight: their create lines are what the user asked for.
-            if (err instanceof PreflightError && flags.planFormat === 'ecr') printEcrPlan(processIo, err.plan);
+          }).catch(async (err: unknown) => {
+            // The plan (the mapping) holds even when the registry is not ready for it: keep it, and
+            // print ECR's create lines, since missing repositories are often why the preflight failed.
+            if (err instanceof PreflightError && checkOnly) {
+              if (flags.plan !== undefined) await writePlan(flags.plan, err.plan);
+              if (flags.planFormat === 'ecr') printEcrPlan(processIo, err.plan);
+            }
             throw err;
           });
           progress.done();
