@@ -32,7 +32,10 @@ function describe(i: PushedItem): string {
 }
 
 export function printPushed(io: Io, result: PushResult): void {
+  const pf = result.preflight;
   for (const s of result.signers) io.out(`signed by: ${s.id} (${s.source})`);
+  const same = pf.tags.filter((t) => t.state === 'same').length;
+  io.out(`preflight: profile ${pf.profile.name} (${pf.profile.evidence}); ${same} of ${pf.tags.length} already there, ${formatBytes(pf.bytesToSend)} to send`);
   for (const i of result.items) io.out(describe(i));
   const bytes = result.items.reduce((n, i) => n + i.bytesPushed, 0);
   io.out(`pushed ${result.items.filter((i) => i.status === 'pushed').length} of ${result.items.length} artifact(s), ${formatBytes(bytes)} sent; every tag read back with the bundle's digest`);
