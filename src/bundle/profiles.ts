@@ -34,7 +34,7 @@ const PROFILES: Record<ProfileName, RegistryProfile> = {
   gitlab: { name: 'gitlab', maxBelowPrefix: 2, note: 'the --registry prefix must be the group/project path' },
   ecr: { name: 'ecr', needs: 'ecr-repository', immutableTags: true, note: 'every repository must exist before the push (aws ecr create-repository)' },
   artifactory: { name: 'artifactory', note: 'the first path element is the repository key (unless the port or subdomain method names it)' },
-  nexus: { name: 'nexus', note: 'the repository is chosen by the connector port, or by the first path element with path-based routing' },
+  nexus: { name: 'nexus', note: 'the repository is the first path element with path-based routing, else chosen by a port or subdomain connector' },
 };
 
 export type DetectedBy = 'flag' | 'host' | 'systeminfo' | 'default' | 'plan';
