@@ -322,11 +322,15 @@ describe('Harbor (a fake Harbor API in front of a real registry)', () => {
     expect(await listing(target)).toEqual(before);
 
     // Without rights to create it, --create-projects still reports it.
-    const denied = await rejection(push(main, request(`${harbor.host}/vendor`, pool(), { dryRun: true, createProjects: true })));
+    const denied = await rejection(push(main, request(`${harbor.host}/vendor`, pool(), { createProjects: true })));
     expect((denied as PreflightError).report.problems.map((p) => p.code)).toEqual(['PROJECT_MISSING']);
     expect(harbor.projects.has('vendor')).toBe(false);
 
     const p = pool({ credentials: { [harbor.host]: { username: admin.user, password: admin.password } } });
+    // A dry run changes nothing: the project is one to create, not created.
+    const dry = await push(main, request(`${harbor.host}/vendor`, p, { dryRun: true, createProjects: true }));
+    expect(dry.preflight.projects).toEqual([{ project: 'vendor', state: 'to-create' }]);
+    expect(harbor.projects.has('vendor')).toBe(false);
     const made = await push(main, request(`${harbor.host}/vendor`, p, { createProjects: true }));
     expect(made.preflight.projects).toEqual([{ project: 'vendor', state: 'created' }]);
     expect(harbor.projects.has('vendor')).toBe(true);

@@ -48,7 +48,8 @@ export interface RepositoryCheck {
 
 export interface ProjectCheck {
   project: string;
-  state: 'exists' | 'created' | 'missing';
+  /** to-create: missing, and --create-projects will make it (a dry run changes nothing). */
+  state: 'exists' | 'created' | 'to-create' | 'missing';
 }
 
 /** One thing that would make the push fail, named by repository (and tag), with what to do. */
@@ -122,15 +123,16 @@ function conflict(item: PlannedPush, tag: string, current: string, profile: Reso
 }
 
 /** Harbor: every project the written repositories need exists, or is made (`create`) when the login may. */
-export async function checkProjects(ctx: CheckContext, api: ProjectApi, writeRepos: readonly string[], create: boolean): Promise<ProjectCheck[]> {
+export async function checkProjects(ctx: CheckContext, api: ProjectApi, writeRepos: readonly string[], create: 'no' | 'yes' | 'later'): Promise<ProjectCheck[]> {
   const names = [...new Set(writeRepos.map((r) => projectOf(r, ctx.host)))].sort();
   return Promise.all(names.map((name) => ctx.slot(() => checkProject(ctx, api, name, writeRepos.filter((r) => projectOf(r, ctx.host) === name), create))));
 }
 
-async function checkProject(ctx: CheckContext, api: ProjectApi, name: string, using: readonly string[], create: boolean): Promise<ProjectCheck> {
+async function checkProject(ctx: CheckContext, api: ProjectApi, name: string, using: readonly string[], create: 'no' | 'yes' | 'later'): Promise<ProjectCheck> {
   if (await api.hasProject(name)) return { project: name, state: 'exists' };
   const repository = `${ctx.host}/${name}`;
-  if (create) {
+  if (create === 'later') return { project: name, state: 'to-create' };
+  if (create === 'yes') {
     try {
       await api.createProject(name);
       return { project: name, state: 'created' };
@@ -155,12 +157,16 @@ async function checkProject(ctx: CheckContext, api: ProjectApi, name: string, us
 }
 
 /** Push rights on each repository that will receive something (in a project that exists); the others are skipped. */
-export async function checkWrites(ctx: CheckContext, plan: PushPlan, writeRepos: readonly string[], missingProjects: ReadonlySet<string>): Promise<RepositoryCheck[]> {
+export async function checkWrites(ctx: CheckContext, plan: PushPlan, writeRepos: readonly string[], projects: readonly ProjectCheck[]): Promise<RepositoryCheck[]> {
+  const state = new Map(projects.map((p) => [p.project, p.state]));
   return Promise.all(
     plan.repositories.map((repository) =>
       ctx.slot(async (): Promise<RepositoryCheck> => {
         if (!writeRepos.includes(repository)) return { repository, write: 'skipped' };
-        if (missingProjects.has(projectOf(repository, ctx.host))) return { repository, write: 'refused' };
+        const project = state.get(projectOf(repository, ctx.host));
+        if (project === 'missing') return { repository, write: 'refused' };
+        // Harbor refuses an upload into a project that does not exist yet: nothing to learn before it is made.
+        if (project === 'to-create') return { repository, write: 'unknown' };
         const repo = ctx.repoOf(repository);
         if (repo.checkWrite === undefined) return { repository, write: 'unknown' };
         try {

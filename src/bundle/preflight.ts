@@ -29,6 +29,8 @@ export interface PreflightOptions {
   overwrite?: boolean;
   /** Create missing Harbor projects instead of reporting them. */
   createProjects?: boolean;
+  /** Change nothing: projects --create-projects would make are reported as `to-create`. */
+  dryRun?: boolean;
   /** Registry requests at once (default 8). */
   concurrency?: number;
 }
@@ -85,9 +87,9 @@ export async function preflight(bundle: OpenedBundle, plan: PushPlan, options: P
   const toWrite = tags.filter((t) => t.state !== 'same');
   const writeRepos = [...new Set(toWrite.map((t) => t.repository))].sort();
 
-  const projects = options.profile.needs === 'harbor-project' && options.projects !== undefined && writeRepos.length > 0 ? await checkProjects(ctx, options.projects, writeRepos, options.createProjects === true) : [];
-  const missingProjects = new Set(projects.filter((p) => p.state === 'missing').map((p) => p.project));
-  const repositories = await checkWrites(ctx, plan, writeRepos, missingProjects);
+  const create = options.createProjects !== true ? 'no' : options.dryRun === true ? 'later' : 'yes';
+  const projects = options.profile.needs === 'harbor-project' && options.projects !== undefined && writeRepos.length > 0 ? await checkProjects(ctx, options.projects, writeRepos, create) : [];
+  const repositories = await checkWrites(ctx, plan, writeRepos, projects);
 
   // One question per push, in a repository that will receive something.
   const first = toWrite[0];

@@ -169,6 +169,7 @@ export async function push(input: string | readonly string[], request: PushReque
       ...(host !== undefined ? { projects: host } : {}),
       ...(request.overwrite !== undefined ? { overwrite: request.overwrite } : {}),
       ...(request.createProjects !== undefined ? { createProjects: request.createProjects } : {}),
+      ...(request.dryRun !== undefined ? { dryRun: request.dryRun } : {}),
       ...(request.concurrency !== undefined ? { concurrency: Math.max(8, request.concurrency) } : {}),
     });
     if (!report.ok) throw new PreflightError(report, plan);

@@ -27,7 +27,7 @@ export function register(cli: CAC): void {
     .option('--overwrite', 'Move a tag that already points at other content')
     .option('--preflight', 'Only check: tags, projects, push rights, bytes to send; every problem at once, nothing sent')
     .option('--dry-run', 'Print the plan (repositories, images, bytes) after the preflight, and push nothing')
-    .option('--create-projects', 'Harbor: create missing projects (the login must be allowed to)')
+    .option('--create-projects', 'Harbor: create missing projects (the login must be allowed to; not in a dry run)')
     .option('--plan-format <fmt>', 'With --dry-run: "text" (default), or "ecr" for aws ecr create-repository lines')
     .option('--report <file>', 'Write a JSON report: the plan followed; source, target, digest, pushed/skipped, blobs, bytes')
     .option('--concurrency <n>', 'Parallel transfers (default 4)')
