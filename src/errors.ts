@@ -8,6 +8,10 @@ export type ErrorCode =
   | 'USAGE'
   | 'REF_INVALID'
   | 'SPEC_INVALID'
+  // two sources would land on one target name (a shortened or flattened path)
+  | 'NAME_COLLISION'
+  // a push plan file made for another bundle, or not a plan
+  | 'PLAN_MISMATCH'
   // content does not match what was promised
   | 'INTEGRITY'
   | 'DIGEST_MISMATCH'
@@ -29,6 +33,10 @@ export type ErrorCode =
   | 'DENIED'
   | 'REGISTRY_ERROR'
   | 'TAG_CONFLICT'
+  // a Harbor project (the first path element) that does not exist
+  | 'PROJECT_MISSING'
+  // the preflight found problems (each with its own code) before anything was sent
+  | 'PREFLIGHT_FAILED'
   | 'NETWORK'
   | 'TIMEOUT'
   | 'TOO_MANY_REQUESTS'

@@ -15,6 +15,9 @@ export { verify, type VerifyReport } from './bundle/verify.js';
 export { inspect, type BundleSummary } from './bundle/inspect.js';
 export { unpack, unpackBundle, type UnpackResult } from './bundle/unpack.js';
 export { push, pushBundle, planPush, type PushRequest, type PushResult, type PushOptions, type PushPlan, type PushedItem } from './bundle/push.js';
+export { preflight, PreflightError, type PreflightReport, type PreflightProblem, type PreflightOptions, type TagCheck, type RepositoryCheck } from './bundle/preflight.js';
+export { readPlan, writePlan, checkPlan, PushPlanSchema, PLAN_FORMAT } from './bundle/plan.js';
+export { resolveProfile, profileByName, PROFILE_NAMES, type ProfileName, type RegistryProfile, type ResolvedProfile } from './bundle/profiles.js';
 export { sign, signBundle, type SignResult } from './bundle/sign.js';
 export { images, type ImagesOptions, type ImagesResult } from './workflows/images.js';
 export { values, type ValuesRequest, type ValuesResult } from './workflows/values.js';
@@ -27,7 +30,7 @@ export { generateKeyPair, writeKeyPair, loadPublicKey, loadPrivateKey, parsePubl
 
 // What the commands take.
 export { gatherSpec, validateSpec, loadSpec, parseImageList, type PackSpec, type SpecInputs } from './bundle/spec.js';
-export { parseTargetRegistry, mapReference, type MappingMode, type TargetRegistry } from './bundle/mapping.js';
+export { parseTargetRegistry, mapReference, type MappingMode, type MappingOptions, type TargetRegistry } from './bundle/mapping.js';
 export { RegistryPool, createUrlFetcher, login, logout, type RegistryOptions, type Credentials, type LoginRequest, type LoginResult } from './registry/index.js';
 export { parseImageRef, formatImageRef, type ImageRef } from './ref/index.js';
 export { parseDigest, isDigest, type Digest } from './oci/digest.js';

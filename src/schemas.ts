@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { BundleManifestSchema } from './bundle/manifest.js';
 import { PackSpecSchema } from './bundle/spec.js';
+import { PushPlanSchema } from './bundle/plan.js';
 import { PUBLISHED_SCHEMAS as OCI_SCHEMAS } from './oci/schemas.js';
 
 /** Every zod schema published as a JSON Schema file under schemas/, by file stem. */
@@ -10,6 +11,7 @@ export const PUBLISHED: Record<string, z.ZodType> = {
   ...OCI_SCHEMAS,
   'bundle-manifest': BundleManifestSchema,
   'pack-spec': PackSpecSchema,
+  'push-plan': PushPlanSchema,
 };
 
 /** The JSON Schema documents, rendered deterministically (key order follows the zod source). */

@@ -4,22 +4,36 @@ import { limiter } from '../content/limit.js';
 import { createCopier, type CopyEvent, type CopyStats } from '../copy/index.js';
 import { AirlockError, isAirlockError } from '../errors.js';
 import type { Descriptor } from '../oci/schemas.js';
-import { formatImageRef, repositoryName, type ImageRef } from '../ref/index.js';
-import { mapReference, type MappingMode, type TargetRegistry } from './mapping.js';
-import type { Artifact } from './manifest.js';
+import type { ImageRef } from '../ref/index.js';
+import type { MappingMode, TargetRegistry } from './mapping.js';
+import { checkPlan, planPush, plannedTarget, type PlannedPush, type PushPlan } from './plan.js';
+import { preflight, PreflightError, type PreflightReport, type PreflightTarget, type ProjectApi, type TagCheck } from './preflight.js';
+import { profileByName, resolveProfile, type ProfileProbe, type ResolvedProfile } from './profiles.js';
 import { BundleSource, type OpenedBundle } from './read.js';
 import type { SignaturePolicy, Signer } from './signers.js';
 import { openVerifiedBundle, VerifiedBundle } from './verified.js';
 import { checkListing } from './verify.js';
 
-/** What push needs of a registry repository: a copy target that can also be read back. */
-export interface PushTarget extends DestinationTarget {
+export { planPush, type PlannedPush, type PushPlan } from './plan.js';
+
+/** What push needs of a registry repository: a copy target that can also be read back (and checked, see PreflightTarget). */
+export interface PushTarget extends DestinationTarget, PreflightTarget {
   resolve(reference: string): Promise<Descriptor>;
 }
 
 export interface PushOptions {
   registry: TargetRegistry;
   mapping?: MappingMode;
+  /** The registry's profile (depth limit, what must exist); default plain distribution. */
+  profile?: ResolvedProfile;
+  /** Overrides the profile's path depth limit. */
+  maxDepth?: number;
+  /** Shorten over-deep names by joining trailing elements with this (default: drop leading ones). */
+  depthJoin?: string;
+  /** Follow this plan instead of mapping again (checked against the bundle). */
+  plan?: PushPlan;
+  /** Tag states the preflight found: push trusts them instead of asking the registry again. */
+  known?: readonly TagCheck[];
   /** Replace a tag that points at other content (default: refuse, naming both digests). */
   overwrite?: boolean;
   /** Parallel blob transfers per image (default 4) and images at once (default 4). */
@@ -29,61 +43,12 @@ export interface PushOptions {
   signal?: AbortSignal;
 }
 
-export interface PlannedPush {
-  kind: Artifact['kind'];
-  source: string;
-  target: string;
-  /** `HOST/PATH` of the target, without tag or digest. */
-  repository: string;
-  digest: string;
-  /** Bytes of everything the artifact needs (before what the registry already has). */
-  size: number;
-}
-
-export interface PushPlan {
-  items: PlannedPush[];
-  /** Every repository that will be written to, for registries that need them created first. */
-  repositories: string[];
-  /** Unique bytes in the bundle's artifacts. */
-  bytes: number;
-}
-
 export interface PushedItem extends PlannedPush {
   status: 'pushed' | 'skipped';
   blobsPushed: number;
   blobsMounted: number;
   blobsSkipped: number;
   bytesPushed: number;
-}
-
-/** Maps every artifact and refuses, before anything is sent, two sources landing on one target. */
-export function planPush(bundle: OpenedBundle, options: Pick<PushOptions, 'registry' | 'mapping'>): PushPlan {
-  const items: PlannedPush[] = [];
-  const byTarget = new Map<string, PlannedPush>();
-  for (const a of bundle.manifest.artifacts) {
-    const target = mapReference(a.name, options.registry, options.mapping ?? 'nested');
-    const item: PlannedPush = {
-      kind: a.kind,
-      source: a.name,
-      target: formatImageRef(target),
-      repository: repositoryName(target),
-      digest: a.digest,
-      size: a.size,
-    };
-    const key = target.tag !== undefined ? `${repositoryName(target)}:${target.tag}` : `${repositoryName(target)}@${a.digest}`;
-    const clash = byTarget.get(key);
-    if (clash !== undefined && clash.digest !== a.digest) {
-      throw new AirlockError('USAGE', `${clash.source} and ${a.source} would both be pushed to ${key}`, {
-        hint: options.mapping === 'flatten' ? 'two images share a last path element: drop --flatten or use a --registry prefix per bundle' : 'push them to different prefixes',
-      });
-    }
-    byTarget.set(key, item);
-    items.push(item);
-  }
-  const unique = new Map(bundle.manifest.files.map((f) => [f.path, f.size]));
-  let bytes = 0;
-  for (const [path, size] of unique) if (path.startsWith('blobs/')) bytes += size;
-  return { items, repositories: [...new Set(items.map((i) => i.repository))].sort(), bytes };
 }
 
 interface Claim {
@@ -156,8 +121,14 @@ class UploadClaims {
 
 export interface PushRequest extends PushOptions {
   policy: SignaturePolicy;
-  /** Plan only: resolve the mapping and send nothing. */
+  /** Plan and check only (`--dry-run`): the preflight runs, nothing is sent. */
   dryRun?: boolean;
+  /** `--profile NAME`; detected from the host (and Harbor's systeminfo through `openHost`) when absent. */
+  profileName?: string;
+  /** Harbor's API for a host (RegistryPool.harbor): profile detection and the project check. */
+  openHost?: (host: string) => ProfileProbe & ProjectApi;
+  /** Create missing Harbor projects instead of stopping at them. */
+  createProjects?: boolean;
   /** Called with the plan before anything is sent (progress displays need its byte count). */
   onPlan?: (plan: PushPlan) => void;
 }
@@ -165,25 +136,56 @@ export interface PushRequest extends PushOptions {
 export interface PushResult {
   signers: Signer[];
   plan: PushPlan;
+  preflight: PreflightReport;
   /** Empty for a dry run. */
   items: PushedItem[];
 }
 
 /**
  * `airlock push`: checks the signature, plans the mapping (refusing collisions),
- * then pushes every artifact, read in place from the bundle. Nothing is planned,
- * let alone sent, before the signature holds.
+ * runs the preflight (tags, projects, push rights, bytes: every problem at once,
+ * thrown as a PreflightError before a byte of content moves), then pushes every
+ * artifact, read in place from the bundle.
  */
 export async function push(input: string | readonly string[], request: PushRequest): Promise<PushResult> {
   const verified = await openVerifiedBundle(input, request.policy);
   try {
-    const plan = planPush(verified.bundle, request);
+    const host = request.openHost?.(request.plan?.registry.host ?? request.registry.host);
+    let plan: PushPlan;
+    let profile: ResolvedProfile;
+    if (request.plan !== undefined) {
+      plan = checkPlan(request.plan, verified.bundle, 'the plan');
+      profile = { ...profileByName(plan.profile.name), detectedBy: 'plan', evidence: `the plan (${plan.profile.evidence})` };
+    } else {
+      profile = request.profile ?? (await resolveProfile(request.registry.host, request.profileName, host));
+      plan = planPush(verified.bundle, { ...request, profile });
+    }
     request.onPlan?.(plan);
-    const items = request.dryRun ? [] : await pushBundle(verified, request);
-    return { signers: [...verified.signers], plan, items };
+    // Refused before the preflight's requests, not after: nothing about the registry can change this.
+    if (!request.dryRun) assertRandomAccess(verified.bundle);
+    const report = await preflight(verified.bundle, plan, {
+      openRepository: request.openRepository,
+      profile,
+      ...(host !== undefined ? { projects: host } : {}),
+      ...(request.overwrite !== undefined ? { overwrite: request.overwrite } : {}),
+      ...(request.createProjects !== undefined ? { createProjects: request.createProjects } : {}),
+      ...(request.dryRun !== undefined ? { dryRun: request.dryRun } : {}),
+      ...(request.concurrency !== undefined ? { concurrency: Math.max(8, request.concurrency) } : {}),
+    });
+    if (!report.ok) throw new PreflightError(report, plan);
+    const items = request.dryRun ? [] : await pushBundle(verified, { ...request, plan, known: report.tags });
+    return { signers: [...verified.signers], plan, preflight: report, items };
   } finally {
     await verified.close();
   }
+}
+
+/** gzip has no random access: every blob would mean decompressing from the start. */
+function assertRandomAccess(bundle: OpenedBundle): void {
+  if (bundle.reader.randomAccess) return;
+  throw new AirlockError('USAGE', `${bundle.reader.name} is gzip-compressed and cannot be read in place`, {
+    hint: `decompress it first (gunzip -k ${bundle.reader.name}) and push the .tar, or airlock unpack it and push the folder`,
+  });
 }
 
 /**
@@ -194,14 +196,10 @@ export async function push(input: string | readonly string[], request: PushReque
 export async function pushBundle(verified: VerifiedBundle, options: PushOptions): Promise<PushedItem[]> {
   VerifiedBundle.assert(verified, 'push');
   const bundle = verified.bundle;
-  if (!bundle.reader.randomAccess) {
-    // gzip has no random access: every blob would mean decompressing from the start.
-    throw new AirlockError('USAGE', `${bundle.reader.name} is gzip-compressed and cannot be read in place`, {
-      hint: `decompress it first (gunzip -k ${bundle.reader.name}) and push the .tar, or airlock unpack it and push the folder`,
-    });
-  }
+  assertRandomAccess(bundle);
   checkListing(bundle);
-  const plan = planPush(bundle, options);
+  const plan = options.plan !== undefined ? checkPlan(options.plan, bundle, 'the plan') : planPush(bundle, options);
+  const known = new Map((options.known ?? []).map((t) => [t.target, t]));
   const source = new BundleSource(bundle);
   const claims = new UploadClaims();
   const oneAtATime = limiter(Math.max(1, options.concurrency ?? 4));
@@ -209,19 +207,27 @@ export async function pushBundle(verified: VerifiedBundle, options: PushOptions)
   options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
 
   const pushOne = async (item: PlannedPush): Promise<PushedItem> => {
-    const target = mapReference(item.source, options.registry, options.mapping ?? 'nested');
+    const target = plannedTarget(item);
     const repo = options.openRepository(target);
     const tag = target.tag;
     if (tag !== undefined) {
-      const existing = await repo.resolve(tag).catch((err: unknown) => {
-        if (isAirlockError(err, 'NOT_FOUND')) return undefined;
-        throw err;
-      });
-      if (existing !== undefined && existing.digest === item.digest) {
+      // The preflight asked already: its answer stands (a second push costs one GET per tag, not two).
+      const seen = known.get(item.target);
+      const existing =
+        seen !== undefined
+          ? seen.current
+          : await repo.resolve(tag).then(
+              (d) => d.digest,
+              (err: unknown) => {
+                if (isAirlockError(err, 'NOT_FOUND')) return undefined;
+                throw err;
+              },
+            );
+      if (existing === item.digest) {
         return { ...item, status: 'skipped', blobsPushed: 0, blobsMounted: 0, blobsSkipped: 0, bytesPushed: 0 };
       }
       if (existing !== undefined && !options.overwrite) {
-        throw new AirlockError('TAG_CONFLICT', `${item.target} already points at ${existing.digest}, but the bundle has ${item.digest}`, {
+        throw new AirlockError('TAG_CONFLICT', `${item.target} already points at ${existing}, but the bundle has ${item.digest}`, {
           hint: 'tags should not move; push under another prefix, or say --overwrite if replacing it is intended (immutable-tag registries such as ECR refuse anyway)',
         });
       }

@@ -16,7 +16,8 @@ export const ExitCode = {
   NETWORK: 7,
   AUTH: 8,
   IO: 9,
-  CHART_IMAGES: 10,
+  PREFLIGHT: 10,
+  CHART_IMAGES: 11,
   INTERRUPTED: 130,
 } as const;
 
@@ -25,6 +26,8 @@ const BY_CODE: Record<ErrorCode, number> = {
   REF_INVALID: ExitCode.USAGE,
   SPEC_INVALID: ExitCode.USAGE,
   FILE_EXISTS: ExitCode.USAGE,
+  NAME_COLLISION: ExitCode.USAGE,
+  PLAN_MISMATCH: ExitCode.USAGE,
   INTEGRITY: ExitCode.INTEGRITY,
   DIGEST_MISMATCH: ExitCode.INTEGRITY,
   SIZE_MISMATCH: ExitCode.INTEGRITY,
@@ -42,6 +45,8 @@ const BY_CODE: Record<ErrorCode, number> = {
   UNAUTHORIZED: ExitCode.AUTH,
   REGISTRY_ERROR: ExitCode.REGISTRY,
   TAG_CONFLICT: ExitCode.REGISTRY,
+  PROJECT_MISSING: ExitCode.REGISTRY,
+  PREFLIGHT_FAILED: ExitCode.PREFLIGHT,
   TOO_MANY_REQUESTS: ExitCode.NETWORK,
   NETWORK: ExitCode.NETWORK,
   TIMEOUT: ExitCode.NETWORK,

@@ -1,3 +1,4 @@
+import { PreflightError } from '../bundle/preflight.js';
 import { AirlockError, isAirlockError, messageOf } from '../errors.js';
 import { ExitCode, exitCodeFor } from './exit.js';
 import { safeLine } from './text.js';
@@ -30,7 +31,9 @@ export function reportError(err: unknown, io: Io, json: boolean): number {
   const e = toAirlockError(err);
   const exit = exitCodeFor(e.code);
   if (json) {
-    io.out(JSON.stringify({ ok: false, error: { code: e.code, message: e.message, hint: e.hint, retryable: e.retryable } }));
+    // A failed preflight carries every problem, each with its own code, repository and tag.
+    const problems = e instanceof PreflightError ? { problems: e.report.problems } : {};
+    io.out(JSON.stringify({ ok: false, error: { code: e.code, message: e.message, hint: e.hint, retryable: e.retryable, ...problems } }));
   } else {
     io.err(`airlock: error: ${e.message}`);
     if (e.hint !== undefined) io.err(`  hint: ${e.hint}`);

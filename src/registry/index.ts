@@ -1,6 +1,8 @@
 export { RegistryClient } from './client.js';
 export type { Operation, RegistrySession } from './session.js';
 export { RegistryRepository, nextLink } from './repository.js';
+export { HarborApi } from './harbor.js';
+export { checkPushAccess, referrersSupported } from './probe.js';
 export { RegistryPool, openRegistryTarget, type OpenedRegistryTarget } from './open.js';
 export type { PushOptions } from './upload.js';
 export type { RegistryOptions, RegistryEvent, RetryPolicy, Timeouts, UploadPolicy } from './options.js';

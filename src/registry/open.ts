@@ -3,6 +3,7 @@ import { parseImageRef, manifestReference, type ImageRef } from '../ref/image.js
 import { RegistryClient } from './client.js';
 import { canonicalHost } from './credentials.js';
 import type { RegistryOptions } from './options.js';
+import { HarborApi } from './harbor.js';
 import type { RegistryRepository } from './repository.js';
 
 /**
@@ -12,6 +13,7 @@ import type { RegistryRepository } from './repository.js';
  */
 export class RegistryPool {
   private readonly clients = new Map<string, RegistryClient>();
+  private readonly harbors = new Map<string, HarborApi>();
 
   constructor(readonly options: RegistryOptions = {}) {}
 
@@ -30,10 +32,22 @@ export class RegistryPool {
     return this.client(ref.registry).repository(ref.repository);
   }
 
+  /** Harbor's API on `host` (profile detection, project checks), sharing the host's client. */
+  harbor(host: string): HarborApi {
+    const key = canonicalHost(host);
+    let api = this.harbors.get(key);
+    if (api === undefined) {
+      api = new HarborApi(this.client(host));
+      this.harbors.set(key, api);
+    }
+    return api;
+  }
+
   /** Closes every pooled connection. */
   close(): void {
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
+    this.harbors.clear();
   }
 }
 

@@ -11,6 +11,7 @@ import { isValidTag, parseDigest } from '../ref/image.js';
 import { repositoryScope } from './auth.js';
 import { discard, readSome, type RegistrySession } from './session.js';
 import { openBlob } from './download.js';
+import { checkPushAccess, referrersSupported } from './probe.js';
 import { uploadBlob, uploadLocation, type PushOptions } from './upload.js';
 import { responseHeader, type HttpResponse } from './transport.js';
 
@@ -223,6 +224,16 @@ export class RegistryRepository implements Target {
       return false;
     }
     return false;
+  }
+
+  /** Throws unless the login may push here (an upload session opened and cancelled: see probe.ts). */
+  checkWrite(): Promise<void> {
+    return checkPushAccess(this.client, this.repository);
+  }
+
+  /** Whether the registry serves the OCI referrers API (undefined: could not tell). */
+  supportsReferrers(digest: string): Promise<boolean | undefined> {
+    return referrersSupported(this.client, this.repository, digest);
   }
 
   /** Every tag of the repository, following `Link` pagination (`pageSize` asks for pages of that many). */

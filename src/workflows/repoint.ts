@@ -2,7 +2,7 @@ import { mapReference, type MappingMode, type TargetRegistry } from '../bundle/m
 import { imagesInManifests, type ImageUse } from '../chart/manifest-images.js';
 import type { RenderSession, SessionRender } from '../chart/session.js';
 import { formatValuesPath, getPath, setPath, type TracedUse, type ValuesPath } from '../chart/trace.js';
-import { parseImageRef, repositoryName } from '../ref/image.js';
+import { parseImageRef, repositoryName, type ImageRef } from '../ref/image.js';
 import type { BundleImage, ImageInventory } from './sources.js';
 
 /** One values key the overlay sets, and the images it moves. */
@@ -16,6 +16,8 @@ export interface Edit {
 export interface RepointTarget {
   registry: TargetRegistry;
   mapping: MappingMode;
+  /** Where push put a bundle image, by its name in the bundle: a followed plan, or depth rules; default mapReference. */
+  mapImage?: (sourceName: string) => ImageRef;
 }
 
 /** An image the overlay could not move, with everything a user needs to fix it by hand. */
@@ -48,7 +50,7 @@ function nameOf(text: string): string | undefined {
 
 /** Where push puts the bundle image a chart image is served by. */
 export function targetOf(image: BundleImage, target: RepointTarget): string {
-  return repositoryName(mapReference(image.name, target.registry, target.mapping));
+  return repositoryName(target.mapImage !== undefined ? target.mapImage(image.name) : mapReference(image.name, target.registry, target.mapping));
 }
 
 /**

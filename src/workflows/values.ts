@@ -1,6 +1,8 @@
 import { openVerifiedBundle } from '../bundle/verified.js';
 import type { SignaturePolicy, Signer } from '../bundle/signers.js';
-import { parseTargetRegistry, type MappingMode } from '../bundle/mapping.js';
+import { mapReference, parseTargetRegistry, type MappingMode, type TargetRegistry } from '../bundle/mapping.js';
+import { checkPlan, plannedTarget, type PushPlan } from '../bundle/plan.js';
+import { depthLimit, profileByName } from '../bundle/profiles.js';
 import { analyzeChart, type ChartAnalysis } from '../chart/image-report.js';
 import { imagesInManifests, type ImageUse } from '../chart/manifest-images.js';
 import { openRenderSession, type RenderSession, type SessionRender, type UserValues } from '../chart/session.js';
@@ -13,9 +15,15 @@ import { candidateEdits, chooseEdits, targetOf, unmovedUses, wideRegistryWays, t
 import { bundleInventory, readBundleCharts, type ImageInventory } from './sources.js';
 
 export interface ValuesRequest extends UserValues {
-  /** Where push put the images: `HOST[:PORT][/PREFIX]`, as given to push. */
-  registry: string;
+  /** Where push put the images: `HOST[:PORT][/PREFIX]`, as given to push (not needed with `plan`). */
+  registry?: string;
   mapping?: MappingMode;
+  /** `--profile`, `--max-depth`, `--depth-join` as given to push (offline: the profile is not detected). */
+  profileName?: string;
+  maxDepth?: number;
+  depthJoin?: string;
+  /** push's plan (`push --dry-run --plan FILE`): its mapping is used exactly; refused if made for another bundle. */
+  plan?: PushPlan;
   /** Checked before the bundle is read: values acts on the bundle's chart and image list. */
   policy: SignaturePolicy;
   /** Which chart of the bundle (NAME or NAME:VERSION), when it carries several. */
@@ -148,14 +156,22 @@ async function buildOverlay(session: RenderSession, analysis: ChartAnalysis, inv
  * and the overlay. Any image it cannot move is an error naming it, and nothing is written.
  */
 export async function values(input: string | readonly string[], request: ValuesRequest): Promise<ValuesResult> {
-  const registry = parseTargetRegistry(request.registry);
-  const target: RepointTarget = { registry, mapping: request.mapping ?? 'nested' };
+  if (request.registry === undefined && request.plan === undefined) {
+    throw new AirlockError('USAGE', 'values needs --registry HOST[/PREFIX] (the same as for push), or --plan FILE');
+  }
+  const registry: TargetRegistry = request.plan?.registry ?? parseTargetRegistry(request.registry!);
+  const registryText = [registry.host, registry.prefix].filter((p) => p !== '').join('/');
+  const mapping = request.plan?.mapping.mode ?? request.mapping ?? 'nested';
+  const maxDepth = request.profileName !== undefined ? depthLimit(profileByName(request.profileName), registry.prefix, request.maxDepth) : request.maxDepth;
+  const depth = { ...(maxDepth !== undefined ? { maxDepth } : {}), ...(request.depthJoin !== undefined ? { join: request.depthJoin } : {}) };
   const secrets = request.pullSecrets ?? [];
   for (const s of secrets) {
     if (!SECRET_NAME.test(s)) throw new AirlockError('USAGE', `--pull-secret ${s} is not a Kubernetes secret name`, { hint: 'lowercase letters, digits, - and . (e.g. regcred)' });
   }
   const verified = await openVerifiedBundle(input, request.policy);
   try {
+    // A plan for another bundle is refused before anything else is read.
+    const plan = request.plan !== undefined ? checkPlan(request.plan, verified.bundle, 'the plan') : undefined;
     const charts = await readBundleCharts(verified.bundle, request.chart);
     if (charts.length === 0) throw new AirlockError('USAGE', `${verified.name} carries no chart`, { hint: 'airlock inspect lists what it holds' });
     if (charts.length > 1) {
@@ -164,16 +180,21 @@ export async function values(input: string | readonly string[], request: ValuesR
       });
     }
     const { artifact, archive } = charts[0]!;
+    // A followed plan is push's exact mapping; otherwise the same flags push took.
+    const planned = new Map(plan?.items.map((i) => [i.source, plannedTarget(i)]) ?? []);
+    const target: RepointTarget = { registry, mapping, mapImage: (name) => planned.get(name) ?? mapReference(name, registry, mapping, depth) };
     const session = await openRenderSession(archive, request);
     const analysis = await analyzeChart(session, { why: true });
     const inventory = await bundleInventory(verified.bundle);
-    const built = await buildOverlay(session, analysis, inventory, target, request.registry, secrets);
-    const mode = target.mapping === 'nested' ? '' : ` --${target.mapping}`;
+    const built = await buildOverlay(session, analysis, inventory, target, registryText, secrets);
+    const mode = mapping === 'nested' ? '' : ` --${mapping}`;
     const chart = analysis.report.chart;
     const text = overlayText(built.overlay, built.keys, [
       `Values overlay for chart ${chart.name} ${chart.version} (${artifact.name}), written by airlock ${VERSION} from ${verified.name}.`,
-      `It repoints the chart's images to where \`airlock push --registry ${request.registry}${mode}\` put them.`,
-      `Proven by rendering the chart with your values and this overlay: ${built.proof.deployed} deployed image(s)${built.proof.off > 0 ? ` and ${built.proof.off} behind switches that are off` : ''} pull from ${request.registry}.`,
+      plan !== undefined
+        ? `It repoints the chart's images to where push put them under its plan (${registryText}, profile ${plan.profile.name}).`
+        : `It repoints the chart's images to where \`airlock push --registry ${registryText}${mode}\` put them.`,
+      `Proven by rendering the chart with your values and this overlay: ${built.proof.deployed} deployed image(s)${built.proof.off > 0 ? ` and ${built.proof.off} behind switches that are off` : ''} pull from ${registryText}.`,
       `Give it last: helm install RELEASE CHART -f your-values.yaml -f ${request.outName ?? 'overrides.yaml'}`,
     ]);
     return {

@@ -16,6 +16,8 @@ export interface TokenServerOptions {
   users?: Record<string, string>;
   /** Whether an anonymous request gets pull access (a public registry). Default false. */
   anonymousPull?: boolean;
+  /** Grant only `pull`, whatever is asked (a robot account that may read but not push). */
+  pullOnly?: boolean;
   /** Token lifetime: `expires_in` and the `exp` claim. Default 300 s. */
   ttlSeconds?: number;
   /** Answer GET with 405: only OAuth2 POST (grant_type=password / refresh_token) is served. */
@@ -79,7 +81,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
       const actions = rest.pop() ?? '';
       const name = rest.join(':');
       const wanted = actions.split(',').filter((a) => a !== '');
-      const granted = user !== undefined ? wanted : opts.anonymousPull ? wanted.filter((a) => a === 'pull') : [];
+      const granted = user !== undefined && !opts.pullOnly ? wanted : (user !== undefined || opts.anonymousPull) ? wanted.filter((a) => a === 'pull') : [];
       return { type, name, actions: granted };
     });
     const header = { typ: 'JWT', alg: 'ES256', x5c: [signer.certDerBase64] };

@@ -1,54 +1,46 @@
 import type { CAC } from 'cac';
-import { push, type PushedItem, type PushResult } from '../../bundle/push.js';
-import { ecrRegion, RegistryPool } from '../../registry/index.js';
-import { mappingFromFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
-import { bundleInput, formatBytes, positiveInt, writeOutputFile } from '../options.js';
+import { readPlan, writePlan } from '../../bundle/plan.js';
+import { PreflightError } from '../../bundle/preflight.js';
+import { push } from '../../bundle/push.js';
+import { RegistryPool } from '../../registry/index.js';
+import { mappingFromFlags, refuseMappingFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
+import { bundleInput, positiveInt, writeOutputFile } from '../options.js';
 import { Progress } from '../progress.js';
+import { printEcrPlan, printPlan, printPushed } from '../push-output.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { processIo, runAction } from '../run.js';
-import { printable } from '../text.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
 
 interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags {
   overwrite?: boolean;
   dryRun?: boolean;
+  preflight?: boolean;
+  createProjects?: boolean;
   planFormat?: string;
   report?: string;
   concurrency?: string;
   json?: boolean;
 }
 
-function printPlan(result: PushResult, host: string, format: string | undefined): void {
-  const { plan } = result;
-  if (format === 'ecr') {
-    const region = ecrRegion(host) ?? '<REGION>';
-    for (const repo of plan.repositories) {
-      processIo.out(`aws ecr create-repository --region ${region} --repository-name ${repo.slice(host.length + 1)} --image-tag-mutability IMMUTABLE`);
-    }
-    return;
-  }
-  processIo.out(`would push ${plan.items.length} artifact(s), ${formatBytes(plan.bytes)} at most, into ${plan.repositories.length} repositories:`);
-  for (const i of plan.items) processIo.out(`  ${i.kind.padEnd(5)} ${printable(i.source)} -> ${printable(i.target)}`);
-}
-
-function describe(i: PushedItem): string {
-  const detail = i.status === 'skipped' ? 'already there' : `${i.blobsPushed} blob(s) sent, ${i.blobsMounted} mounted, ${i.blobsSkipped} present`;
-  return `${i.status.padEnd(7)} ${printable(i.target)}  ${printable(i.digest.slice(0, 19))}  (${detail})`;
-}
-
 export function register(cli: CAC): void {
   withCredentialOptions(withRegistryOptions(withMappingOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte')))))
     .option('--overwrite', 'Move a tag that already points at other content')
-    .option('--dry-run', 'Print the plan (repositories, images, bytes) and push nothing')
+    .option('--preflight', 'Only check: tags, projects, push rights, bytes to send; every problem at once, nothing sent')
+    .option('--dry-run', 'Print the plan (repositories, images, bytes) after the preflight, and push nothing')
+    .option('--create-projects', 'Harbor: create missing projects (the login must be allowed to; not in a dry run)')
     .option('--plan-format <fmt>', 'With --dry-run: "text" (default), or "ecr" for aws ecr create-repository lines')
-    .option('--report <file>', 'Write a JSON report: source, target, digest, pushed/skipped, blobs, bytes')
+    .option('--report <file>', 'Write a JSON report: the plan followed; source, target, digest, pushed/skipped, blobs, bytes')
     .option('--concurrency <n>', 'Parallel transfers (default 4)')
     .option('--json', 'Print the result as JSON')
     .example('  airlock push bundle.tar --registry registry.internal/vendor --key vendor.pub')
-    .example('  airlock push bundle.tar --registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com/vendor --key vendor.pub --dry-run --plan-format ecr')
+    .example('  airlock push bundle.tar --registry harbor.internal/vendor --profile harbor --max-depth 2 --depth-join - --dry-run --plan plan.json --key vendor.pub')
     .action((args: string[], flags: PushFlags) =>
       runAction(async () => {
-        const { registry, mapping } = mappingFromFlags(flags, 'push');
+        const checkOnly = flags.dryRun === true || flags.preflight === true;
+        // With --dry-run or --preflight, --plan names where the plan goes; otherwise the plan to follow.
+        const followed = flags.plan !== undefined && !checkOnly ? await readPlan(flags.plan) : undefined;
+        if (followed !== undefined) refuseMappingFlags(flags, followed);
+        const choice = followed !== undefined ? { registry: followed.registry, mapping: followed.mapping.mode } : mappingFromFlags(flags, 'push');
         const policy = await signaturePolicy(flags);
         const credentials = await credentialsFromFlags(flags);
         const pool = new RegistryPool({ ...registryOptions(flags), ...(credentials ? { credentials } : {}) });
@@ -61,32 +53,38 @@ export function register(cli: CAC): void {
         process.once('SIGINT', stop);
         try {
           const result = await push(bundleInput(args), {
-            policy, registry, mapping, signal: controller.signal, dryRun: flags.dryRun === true, overwrite: flags.overwrite === true,
+            ...choice, policy, signal: controller.signal, dryRun: checkOnly, overwrite: flags.overwrite === true, createProjects: flags.createProjects === true,
+            ...(followed !== undefined ? { plan: followed } : {}),
             concurrency: positiveInt(flags.concurrency, '--concurrency') ?? 4,
             openRepository: (ref) => pool.repository(ref),
+            openHost: (host) => pool.harbor(host),
             onPlan: (plan) => (total = plan.bytes),
             onEvent: (e) => {
               if (e.type === 'blob-done') sent += e.size;
               progress.update('pushing', sent, total);
             },
+          }).catch(async (err: unknown) => {
+            // The plan (the mapping) holds even when the registry is not ready for it: keep it, and
+            // print ECR's create lines, since missing repositories are often why the preflight failed.
+            if (err instanceof PreflightError && checkOnly) {
+              if (flags.plan !== undefined) await writePlan(flags.plan, err.plan);
+              if (flags.planFormat === 'ecr') printEcrPlan(processIo, err.plan);
+            }
+            throw err;
           });
           progress.done();
-          const { signers, plan, items } = result;
-          if (flags.dryRun) {
-            if (flags.json) processIo.out(JSON.stringify({ ok: true, dryRun: true, signers, ...plan }));
-            else printPlan(result, registry.host, flags.planFormat);
+          const { signers, plan, preflight, items } = result;
+          if (checkOnly) {
+            if (flags.plan !== undefined) await writePlan(flags.plan, plan);
+            if (flags.json) processIo.out(JSON.stringify({ ok: true, dryRun: true, signers, ...plan, plan, preflight }));
+            else if (flags.planFormat === 'ecr') printEcrPlan(processIo, plan);
+            else printPlan(processIo, result);
             return;
           }
-          const report = { ok: true, registry: flags.registry, signers, items };
+          const report = { ok: true, registry: `${plan.registry.host}${plan.registry.prefix !== '' ? `/${plan.registry.prefix}` : ''}`, signers, plan, preflight, items };
           if (flags.report !== undefined) await writeOutputFile(flags.report, `${JSON.stringify(report, null, 2)}\n`);
-          if (flags.json) {
-            processIo.out(JSON.stringify(report));
-            return;
-          }
-          for (const s of signers) processIo.out(`signed by: ${printable(`${s.id} (${s.source})`)}`);
-          for (const i of items) processIo.out(describe(i));
-          const bytes = items.reduce((n, i) => n + i.bytesPushed, 0);
-          processIo.out(`pushed ${items.filter((i) => i.status === 'pushed').length} of ${items.length} artifact(s), ${formatBytes(bytes)} sent; every tag read back with the bundle's digest`);
+          if (flags.json) processIo.out(JSON.stringify(report));
+          else printPushed(processIo, result);
         } finally {
           process.removeListener('SIGINT', stop);
           pool.close();

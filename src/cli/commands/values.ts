@@ -1,7 +1,8 @@
 import type { CAC } from 'cac';
 import { values } from '../../workflows/values.js';
 import { chartValueFlags, withChartValueOptions, type ChartValueFlags } from '../chart-flags.js';
-import { mappingFromFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
+import { readPlan } from '../../bundle/plan.js';
+import { mappingFromFlags, refuseMappingFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
 import { bundleInput, list, writeOutputFile } from '../options.js';
 import { processIo, runAction } from '../run.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
@@ -25,17 +26,21 @@ export function register(cli: CAC): void {
     .action((args: string[], flags: ValuesFlags) =>
       runAction(async () => {
         const io = processIo;
-        const { mapping } = mappingFromFlags(flags, 'values');
+        // With --plan, the plan is the mapping: push's exact targets.
+        const plan = flags.plan !== undefined ? await readPlan(flags.plan) : undefined;
+        if (plan !== undefined) refuseMappingFlags(flags, plan);
+        const choice = plan !== undefined ? { plan } : { ...mappingFromFlags(flags, 'values'), registry: flags.registry! };
+        const mapping = plan?.mapping.mode ?? ('mapping' in choice ? choice.mapping : 'nested');
         const result = await values(bundleInput(args), {
           ...chartValueFlags(flags),
-          registry: flags.registry!, mapping, policy: await signaturePolicy(flags), pullSecrets: list(flags.pullSecret),
+          ...choice, policy: await signaturePolicy(flags), pullSecrets: list(flags.pullSecret),
           ...(flags.chart !== undefined ? { chart: flags.chart } : {}),
           ...(flags.out !== undefined ? { outName: flags.out } : {}),
         });
         if (flags.out !== undefined) await writeOutputFile(flags.out, result.text);
         if (flags.json) {
           const text = flags.out !== undefined ? { out: flags.out } : { overlay: result.text };
-          io.out(JSON.stringify({ ok: true, ...result, text: undefined, registry: flags.registry, mapping, ...text }));
+          io.out(JSON.stringify({ ok: true, ...result, text: undefined, registry: result.proof.registry, mapping, ...text }));
           return;
         }
         // Without -o the overlay goes to stdout, so everything else goes to stderr.
