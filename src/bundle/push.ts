@@ -7,7 +7,7 @@ import type { Descriptor } from '../oci/schemas.js';
 import { formatImageRef, repositoryName, type ImageRef } from '../ref/index.js';
 import { mapReference, type MappingMode, type TargetRegistry } from './mapping.js';
 import type { Artifact } from './manifest.js';
-import { BundleSource, type OpenedBundle } from './read.js';
+import { BundleSource, requireRandomAccess, type OpenedBundle } from './read.js';
 import type { SignaturePolicy, Signer } from './signers.js';
 import { openVerifiedBundle, VerifiedBundle } from './verified.js';
 import { checkListing } from './verify.js';
@@ -194,12 +194,7 @@ export async function push(input: string | readonly string[], request: PushReque
 export async function pushBundle(verified: VerifiedBundle, options: PushOptions): Promise<PushedItem[]> {
   VerifiedBundle.assert(verified, 'push');
   const bundle = verified.bundle;
-  if (!bundle.reader.randomAccess) {
-    // gzip has no random access: every blob would mean decompressing from the start.
-    throw new AirlockError('USAGE', `${bundle.reader.name} is gzip-compressed and cannot be read in place`, {
-      hint: `decompress it first (gunzip -k ${bundle.reader.name}) and push the .tar, or airlock unpack it and push the folder`,
-    });
-  }
+  requireRandomAccess(bundle, 'push');
   checkListing(bundle);
   const plan = planPush(bundle, options);
   const source = new BundleSource(bundle);
