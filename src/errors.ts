@@ -32,9 +32,10 @@ export type ErrorCode =
   | 'NETWORK'
   | 'TIMEOUT'
   | 'TOO_MANY_REQUESTS'
-  // local files
+  // local files and the machine
   | 'FILE_EXISTS'
   | 'IO'
+  | 'LISTEN_FAILED'
   | 'INTERRUPTED'
   | 'INTERNAL';
 

@@ -45,6 +45,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   NETWORK: ExitCode.NETWORK,
   TIMEOUT: ExitCode.NETWORK,
   IO: ExitCode.IO,
+  LISTEN_FAILED: ExitCode.IO,
   INTERRUPTED: ExitCode.INTERRUPTED,
   INTERNAL: ExitCode.INTERNAL,
 };
