@@ -1,5 +1,8 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { copyFile, mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { copyFile, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,17 +16,20 @@ import { MediaType } from '../src/oci/media-types.js';
 import { parseRange } from '../src/serve/range.js';
 import { paginate, route } from '../src/serve/routes.js';
 import { isLoopback, parseListen } from '../src/serve/listen.js';
-import { serve, serveBundle, type RequestEvent, type RunningServer } from '../src/serve/server.js';
+import { loadTls, serve, serveBundle, type RequestEvent, type RunningServer } from '../src/serve/server.js';
 import { generateKeyPair, parsePrivateKey, parsePublicKey, type PrivateKey, type PublicKey } from '../src/sign/index.js';
 import { rawManifest, skopeo, skopeoCopy } from './harness/skopeo.js';
+import { makeCa, makeServerCert } from './harness/tls.js';
 import { tarEntries } from './helpers/archives.js';
 import { rejected } from './helpers/errors.js';
 import { httpRequest } from './helpers/http.js';
-import { descriptorOf, makeBlob, makeChart, makeImage, makeIndex, makeMultiArch, sha256, writeToTarget, type Built } from './helpers/images.js';
+import { descriptorOf, makeBlob, makeChart, makeImage, makeMultiArch, sha256, writeToTarget, type Built } from './helpers/images.js';
 
 const registry = inject('registry');
+const run = promisify(execFile);
+const bin = new URL('../bin/airlock', import.meta.url).pathname;
 let dir: string;
-let packer: { priv: PrivateKey; pub: PublicKey };
+let packer: { priv: PrivateKey; pub: PublicKey; pem: string };
 let bundlePath: string;
 let server: RunningServer & { signers: unknown };
 let host: string;
@@ -71,7 +77,7 @@ const images: { name: string; built: Built; served: string; kind?: 'chart' }[] =
 
 async function keyPair(name: string) {
   const pair = await generateKeyPair();
-  return { priv: parsePrivateKey(pair.privateKeyPem, `${name}.key`), pub: parsePublicKey(pair.publicKeyPem, `${name}.pub`) };
+  return { priv: parsePrivateKey(pair.privateKeyPem, `${name}.key`), pub: parsePublicKey(pair.publicKeyPem, `${name}.pub`), pem: pair.publicKeyPem };
 }
 
 let roots: BundleRoot[];
@@ -105,6 +111,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'airlock-serve-'));
   packer = await keyPair('packer');
   bundlePath = join(dir, 'bundle.tar');
+  await writeFile(join(dir, 'cli.pub'), packer.pem);
   await writeTestBundle(bundlePath);
   server = await serveBundle(bundlePath, { keys: [packer.pub] }, { listen: '127.0.0.1:0' });
   server.events.on('request', (e) => log.push(e));
@@ -382,6 +389,119 @@ describe('refusing', () => {
     } finally {
       await running.close();
     }
+  });
+});
+
+describe('running and stopping like a server', () => {
+  it('lets a running transfer finish on close, refuses new connections, and cuts what outlasts the grace period', async () => {
+    // Larger than loopback's socket buffers, so a client that stops reading really holds the transfer open.
+    const huge = Buffer.alloc(32 * 1024 * 1024, 7);
+    const image = makeImage({ layers: [huge], label: 'huge' });
+    const staging = await openLayout(join(dir, 'staging-huge'), { create: true });
+    const path = join(dir, 'huge.tar');
+    await writeBundle(staging, [{ kind: 'image', source: 'ghcr.io/org/huge:1', name: 'ghcr.io/org/huge:1', root: await writeToTarget(staging, image) }], { output: path, key: packer.priv, spec: {}, epoch: 0 });
+    const pausedPull = (url: string, whenPaused: () => Promise<unknown>) =>
+      new Promise<{ complete: boolean; body: Buffer }>((resolve) => {
+        request(url, { agent: false }, (res) => {
+          res.pause();
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('close', () => resolve({ complete: res.complete, body: Buffer.concat(chunks) }));
+          void whenPaused().then(() => res.resume());
+        }).on('error', () => resolve({ complete: false, body: Buffer.alloc(0) })).end();
+      });
+    const blobPath = `/v2/org/huge/blobs/${sha256(huge)}`;
+
+    const running = await serveBundle(path, { keys: [packer.pub] }, { listen: '127.0.0.1:0' });
+    let closing: Promise<void> | undefined;
+    const got = await pausedPull(`${running.url}${blobPath}`, async () => {
+      closing = running.close(10_000);
+      await new Promise((r) => setTimeout(r, 300));
+      await expect(httpRequest(`${running.url}/v2/`)).rejects.toThrow(/ECONNREFUSED/);
+    });
+    expect([got.complete, sha256(got.body)]).toEqual([true, sha256(huge)]);
+    await closing;
+
+    const stuck = await serveBundle(path, { keys: [packer.pub] }, { listen: '127.0.0.1:0' });
+    const started = Date.now();
+    const cut = await pausedPull(`${stuck.url}${blobPath}`, () => stuck.close(200));
+    expect(cut.complete).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('serves https with --tls-cert/--tls-key', async () => {
+    const ca = await makeCa(dir);
+    const cert = await makeServerCert(dir, ca);
+    const secure = await serveBundle(bundlePath, { keys: [packer.pub] }, { listen: '127.0.0.1:0', tls: await loadTls(cert.certFile, cert.keyFile) });
+    try {
+      expect(secure.url).toMatch(/^https:/);
+      const status = await new Promise<number>((resolve, reject) => {
+        httpsGet(`${secure.url}/v2/org/app/tags/list`, { ca: readFileSync(ca.certFile) }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        }).on('error', reject);
+      });
+      expect(status).toBe(200);
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('podman pulls an image from it (where podman can run here)', async (ctx) => {
+    const store = await mkdtemp(join(tmpdir(), 'airlock-podman-'));
+    const podman = (...args: string[]) =>
+      run('podman', ['--root', join(store, 'root'), '--runroot', join(store, 'run'), '--storage-driver', 'vfs', ...args], { timeout: 60_000 }).then((r) => r.stdout.trim());
+    try {
+      // The control: the same image through docker-registry. If podman cannot pull that, this sandbox cannot run it.
+      await skopeoCopy(`docker://${host}/org/real:v1`, `docker://${registry}/serve-podman/real:v1`, ['--preserve-digests']);
+      const control = await podman('pull', '--quiet', '--tls-verify=false', `${registry}/serve-podman/real:v1`).catch((e: Error) => e);
+      if (control instanceof Error) {
+        const reason = `podman cannot pull here even from docker-registry: ${control.message.split('\n').slice(-3).join(' ')}`;
+        process.stdout.write(`skipped: ${reason}\n`);
+        ctx.skip(reason);
+      }
+      await podman('pull', '--quiet', '--tls-verify=false', `${host}/org/real:v1`);
+      expect(await podman('image', 'inspect', '--format', '{{.Digest}}', `${host}/org/real:v1`)).toBe(real.descriptor.digest);
+    } finally {
+      await rm(store, { recursive: true, force: true });
+    }
+  });
+
+  it('the CLI: serve --ready-file, a request, one log line, SIGTERM, exit 0', async () => {
+    const pub = join(dir, 'cli.pub');
+    const ready = join(dir, 'ready');
+    const child = spawn(process.execPath, [bin, 'serve', bundlePath, '--key', pub, '--listen', '127.0.0.1:0', '--ready-file', ready, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let url = '';
+    for (let i = 0; i < 200 && url === ''; i++) {
+      url = await readFile(ready, 'utf8').then((t) => t.trim(), () => '');
+      if (url === '') await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const tags = await httpRequest(`${url}/v2/org/app/tags/list`);
+    expect(JSON.parse(tags.body.toString())).toEqual({ name: 'org/app', tags: ['v1'] });
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const line = JSON.parse(stdout.trim().split('\n')[0]!) as RequestEvent;
+    expect(line).toMatchObject({ method: 'GET', path: '/v2/org/app/tags/list', status: 200, complete: true });
+    expect(stderr).toContain('serving 6 repositories');
+    expect(stderr).toContain('stopping on SIGTERM');
+  });
+
+  it('the CLI refuses to serve without a key (exit 2), and on a port in use (exit 9)', async () => {
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(process.execPath, [bin, 'serve', bundlePath, ...args], (err, _out, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }));
+      });
+    const noKey = await cli();
+    expect([noKey.code, noKey.stderr]).toEqual([2, expect.stringContaining('no key given')]);
+    const taken = await cli('--key', join(dir, 'cli.pub'), '--listen', host);
+    expect([taken.code, taken.stderr]).toEqual([9, expect.stringContaining('the port is in use')]);
   });
 });
 

@@ -9,8 +9,9 @@ import { register as verify } from './verify.js';
 import { register as login } from './login.js';
 import { register as images } from './images.js';
 import { register as values } from './values.js';
+import { register as serve } from './serve.js';
 
 /** Each command module registers itself on the cac instance; main.ts calls them all. */
 export type Register = (cli: CAC) => void;
 
-export const commands: Register[] = [keygen, login, pack, verify, sign, inspect, unpack, push, images, values];
+export const commands: Register[] = [keygen, login, pack, verify, sign, inspect, unpack, push, serve, images, values];
