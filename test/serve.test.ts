@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { get as httpsGet } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openVerifiedBundle } from '../src/bundle/verified.js';
+import { freePort } from '../src/demo/registry.js';
 import { writeBundle, type BundleRoot } from '../src/bundle/write.js';
 import { openLayout } from '../src/layout/index.js';
 import { MediaType } from '../src/oci/media-types.js';
@@ -94,15 +94,6 @@ async function writeTestBundle(output: string, options: { key?: PrivateKey | nul
   );
   const key = options.key === undefined ? packer.priv : options.key;
   return writeBundle(staging, roots, { output, ...(key ? { key } : {}), spec: {}, epoch: 1_700_000_000, ...(options.splitSize ? { splitSize: options.splitSize } : {}) });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const v2 = (path: string) => `${server.url}/v2/${path}`;
@@ -315,6 +306,21 @@ describe('serving from other forms and names', () => {
     } finally {
       await parts.close();
     }
+  });
+
+  it('serves from an extracted folder, and refuses a gzip bundle it cannot read in place', async () => {
+    const folder = join(dir, 'folder');
+    execFileSync('mkdir', ['-p', folder]);
+    execFileSync('tar', ['-xf', bundlePath, '-C', folder]);
+    const running = await serveBundle(folder, { keys: [packer.pub] }, { listen: '127.0.0.1:0' });
+    try {
+      expect((await rawManifest(`docker://${running.url.slice(7)}/org/app:v1`)).equals(ociMulti.manifest)).toBe(true);
+    } finally {
+      await running.close();
+    }
+    const gz = join(dir, 'bundle.tar.gz');
+    await writeFile(gz, gzipSync(await readFile(bundlePath)));
+    await rejected(serveBundle(gz, { keys: [packer.pub] }, { listen: '127.0.0.1:0' }), 'USAGE');
   });
 
   it('takes a prefix and --keep-source-host names; containerd\'s ?ns= finds the source host', async () => {
