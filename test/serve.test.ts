@@ -499,6 +499,11 @@ describe('running and stopping like a server', () => {
     expect(stderr).toContain('stopping on SIGTERM');
   });
 
+  it('is part of the library API, by the package name', async () => {
+    const lib = await import('airlock');
+    expect([typeof lib.serve, typeof lib.serveBundle, typeof lib.loadTls]).toEqual(['function', 'function', 'function']);
+  });
+
   it('the CLI refuses to serve without a key (exit 2), and on a port in use (exit 9)', async () => {
     const cli = (...args: string[]) =>
       new Promise<{ code: number; stderr: string }>((resolve) => {

@@ -23,7 +23,7 @@ function logLine(e: RequestEvent, format: string): string {
   return `${e.time} ${e.remote} ${e.method} ${e.path} ${e.status} ${e.bytes} ${e.ms}ms${cut}${e.error !== undefined ? ` error: ${e.error}` : ''}`;
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
+/** Resolves on the first SIGINT or SIGTERM; a second one finds no handler and ends the process at once. */
 function stopSignal(): Promise<string> {
   return new Promise((resolve) => {
     const stop = (signal: string) => {
@@ -74,7 +74,7 @@ export function register(cli: CAC): void {
         if (!server.loopback && !server.tls) say(`warning: ${server.host} is reachable from other machines over plain http; give --tls-cert and --tls-key unless the network is trusted`);
         try {
           if (flags.readyFile !== undefined) await writeOutputFile(flags.readyFile, `${server.url}\n`);
-          say(`stopping on ${await stopped}: no new connections, running transfers get 10 s`);
+          say(`stopping on ${await stopped}: no new connections, running transfers get 10 s (signal again to stop at once)`);
         } finally {
           await server.close();
         }
