@@ -1,8 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { limiter } from '../content/limit.js';
 import type { MappingMode } from '../bundle/mapping.js';
 import { parseTargetRegistry } from '../bundle/mapping.js';
@@ -13,6 +10,7 @@ import { checkListing, verifyContents, type ContentReport } from '../bundle/veri
 import { AirlockError, messageOf } from '../errors.js';
 import { answer } from './api.js';
 import { buildCatalog } from './catalog.js';
+import { listen, type ServeEvents } from './http.js';
 import { DEFAULT_LISTEN, isLoopback, parseListen, urlOf } from './listen.js';
 
 export interface ServeOptions {
@@ -33,26 +31,7 @@ export interface ServeOptions {
   onProgress?: (bytes: number, total: number) => void;
 }
 
-/** One line of the request log. */
-export interface RequestEvent {
-  time: string;
-  method: string;
-  /** Path and query as the client sent them. */
-  path: string;
-  status: number;
-  /** Body bytes sent. */
-  bytes: number;
-  ms: number;
-  remote: string;
-  /** False when the connection was cut before the response was complete. */
-  complete: boolean;
-  /** Why a transfer failed (e.g. a blob that changed on disk since the check). */
-  error?: string;
-}
-
-export interface ServeEvents {
-  request: [RequestEvent];
-}
+export type { RequestEvent, ServeEvents } from './http.js';
 
 export interface RunningServer {
   /** `http://127.0.0.1:5000`: what clients use (with the real port when 0 was asked for). */
@@ -83,23 +62,6 @@ export async function loadTls(certFile: string, keyFile: string): Promise<{ cert
   return { cert: await read(certFile, 'certificate'), key: await read(keyFile, 'key') };
 }
 
-function listenOn(server: HttpServer, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const failed = (err: NodeJS.ErrnoException) =>
-      reject(
-        new AirlockError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : messageOf(err)}`, {
-          cause: err,
-          hint: err.code === 'EADDRINUSE' ? 'stop what uses it or choose another port with --listen HOST:PORT' : 'check the address belongs to this machine',
-        }),
-      );
-    server.once('error', failed);
-    server.listen(port, host, () => {
-      server.off('error', failed);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
 /**
  * `airlock serve`: the bundle as a read-only OCI registry. Every byte is hashed
  * against the signed manifest before the first request is answered; then blobs are
@@ -120,53 +82,13 @@ export async function serve(verified: VerifiedBundle, options: ServeOptions = {}
 
   const events = new EventEmitter<ServeEvents>();
   const limit = limiter(Math.max(1, options.concurrency ?? 32));
-  const open = new Set<ServerResponse>();
-  let closing = false;
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const started = performance.now();
-    open.add(res);
-    if (closing) res.setHeader('Connection', 'close');
-    const outcome = answer({ catalog, reader: bundle.reader, limit }, req, res);
-    res.once('close', () => {
-      open.delete(res);
-      // A keep-alive connection whose last request ended is idle now: let it go while stopping.
-      if (closing) server.closeIdleConnections();
-      void outcome.then((o) =>
-        events.emit('request', {
-          time: new Date().toISOString(),
-          method: req.method ?? '',
-          path: req.url ?? '',
-          status: res.statusCode,
-          bytes: o.bytes,
-          ms: Math.round(performance.now() - started),
-          remote: req.socket.remoteAddress ?? '',
-          complete: res.writableFinished,
-          ...(o.error !== undefined ? { error: o.error } : {}),
-        }),
-      );
-    });
-  };
-  let server: HttpServer;
-  try {
-    server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(handler);
-  } catch (cause) {
-    throw new AirlockError('USAGE', `the TLS certificate or key is not usable: ${messageOf(cause)}`, { cause, hint: 'give a PEM certificate chain and its PEM private key' });
-  }
-  server.timeout = options.idleTimeout ?? 120_000;
-  const port = await listenOn(server, address.host, address.port);
-
-  let closed: Promise<void> | undefined;
-  const close = (grace = options.grace ?? 10_000): Promise<void> => {
-    closed ??= new Promise<void>((resolve) => {
-      closing = true;
-      server.close(() => resolve());
-      server.closeIdleConnections();
-      const cut = setTimeout(() => server.closeAllConnections(), grace);
-      cut.unref();
-      server.once('close', () => clearTimeout(cut));
-    });
-    return closed;
-  };
+  const { port, close } = await listen((req, res) => answer({ catalog, reader: bundle.reader, limit }, req, res), {
+    address,
+    tls: options.tls,
+    idleTimeout: options.idleTimeout ?? 120_000,
+    grace: options.grace ?? 10_000,
+    events,
+  });
 
   return {
     url: urlOf(options.tls !== undefined, address.host, port),
