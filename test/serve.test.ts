@@ -20,7 +20,7 @@ import { loadTls, serve, serveBundle, type RequestEvent, type RunningServer } fr
 import { generateKeyPair, parsePrivateKey, parsePublicKey, type PrivateKey, type PublicKey } from '../src/sign/index.js';
 import { rawManifest, skopeo, skopeoCopy } from './harness/skopeo.js';
 import { makeCa, makeServerCert } from './harness/tls.js';
-import { tarEntries } from './helpers/archives.js';
+import { makeZip, tarEntries } from './helpers/archives.js';
 import { rejected } from './helpers/errors.js';
 import { httpRequest } from './helpers/http.js';
 import { descriptorOf, makeBlob, makeChart, makeImage, makeMultiArch, sha256, writeToTarget, type Built } from './helpers/images.js';
@@ -308,7 +308,7 @@ describe('serving from other forms and names', () => {
     }
   });
 
-  it('serves from an extracted folder, and refuses a gzip bundle it cannot read in place', async () => {
+  it('serves from an extracted folder and a zip, and refuses a gzip bundle it cannot read in place', async () => {
     const folder = join(dir, 'folder');
     execFileSync('mkdir', ['-p', folder]);
     execFileSync('tar', ['-xf', bundlePath, '-C', folder]);
@@ -317,6 +317,17 @@ describe('serving from other forms and names', () => {
       expect((await rawManifest(`docker://${running.url.slice(7)}/org/app:v1`)).equals(ociMulti.manifest)).toBe(true);
     } finally {
       await running.close();
+    }
+    // A zip re-made on a laptop, one folder down: read in place too (deflated entries inflate as they stream).
+    const zip = join(dir, 'bundle.zip');
+    const bytes = await readFile(bundlePath);
+    await makeZip(zip, (await tarEntries(bundlePath)).map((e) => ({ name: `platform/${e.path}`, data: bytes.subarray(e.offset!, e.offset! + e.size) })));
+    const zipped = await serveBundle(zip, { keys: [packer.pub] }, { listen: '127.0.0.1:0' });
+    try {
+      const blob = await httpRequest(`${zipped.url}/v2/org/tool/blobs/${sha256(big)}`, { headers: { Range: 'bytes=100-199' } });
+      expect([blob.status, blob.body.equals(big.subarray(100, 200))]).toEqual([206, true]);
+    } finally {
+      await zipped.close();
     }
     const gz = join(dir, 'bundle.tar.gz');
     await writeFile(gz, gzipSync(await readFile(bundlePath)));
