@@ -118,7 +118,8 @@ async function blob(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, 
       return { bytes: window.sent };
     } catch (err) {
       res.destroy();
-      return { bytes: window.sent, error: isAirlockError(err) ? err.message : `transfer cut: ${messageOf(err)}` };
+      // Reading the bundle fails with an AirlockError (digest, size, I/O); anything else is the client's side going away.
+      return { bytes: window.sent, error: isAirlockError(err) ? err.message : `the client closed the connection (${messageOf(err)})` };
     }
   });
 }
