@@ -2,6 +2,7 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -247,6 +248,18 @@ describe('serving a signed bundle', () => {
       expect(reply.status).toBe(405);
       expect(reply.body.toString()).toContain('UNSUPPORTED');
     }
+  });
+
+  it('survives a request line that is no URL', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1', () => socket.end('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 (4|5)\d\d/);
+    expect((await httpRequest(v2(''))).status).toBe(200);
   });
 
   it('lists tags and the catalog with n/last pagination and a Link to the next page', async () => {

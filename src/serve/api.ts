@@ -131,9 +131,10 @@ export async function answer(ctx: ApiContext, req: IncomingMessage, res: ServerR
     res.setHeader('Allow', 'GET, HEAD');
     return fail(req, res, 405, 'UNSUPPORTED', `${req.method ?? 'this method'} is not supported: this registry serves a signed bundle, read-only`);
   }
-  const url = new URL(req.url ?? '/', 'http://serve.invalid');
-  const r = route(url.pathname);
   try {
+    // Inside the try: a request line that is no URL must not take the server down.
+    const url = new URL(req.url ?? '/', 'http://serve.invalid');
+    const r = route(url.pathname);
     if (r === undefined) return fail(req, res, 404, 'UNSUPPORTED', `no such endpoint: ${url.pathname}`);
     if (r.kind === 'base') return sendJson(req, res, 200, {});
     if (r.kind === 'catalog') return listPage(req, res, url, [...ctx.catalog.repositories.keys()], (repositories) => ({ repositories }));

@@ -70,7 +70,11 @@ export async function listen(answer: (req: IncomingMessage, res: ServerResponse)
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     if (closing) res.setHeader('Connection', 'close');
-    const outcome = answer(req, res);
+    // answer() is written not to throw; should it ever, one request fails, not the process.
+    const outcome = answer(req, res).catch((err: unknown): Outcome => {
+      res.destroy();
+      return { bytes: 0, error: messageOf(err) };
+    });
     res.once('close', () => {
       // A keep-alive connection whose last request ended is idle now: let it go while stopping.
       if (closing) server.closeIdleConnections();
