@@ -42,9 +42,10 @@ export type ErrorCode =
   | 'TOO_MANY_REQUESTS'
   // a chart's images: one the bundle lacks (pack --strict), or one an overlay cannot move (values)
   | 'CHART_IMAGES'
-  // local files
+  // local files and the machine
   | 'FILE_EXISTS'
   | 'IO'
+  | 'LISTEN_FAILED'
   | 'INTERRUPTED'
   | 'INTERNAL';
 

@@ -4,7 +4,7 @@
  *
  *   import { pack, verify, push } from 'airlock';
  *
- * and get exactly what the CLI does. Acting on a bundle (push, unpack, sign, values)
+ * and get exactly what the CLI does. Acting on a bundle (push, serve, unpack, sign, values)
  * always checks its signature first: those functions take a SignaturePolicy, or a
  * VerifiedBundle that only the signature check can make.
  */
@@ -22,6 +22,7 @@ export { sign, signBundle, type SignResult } from './bundle/sign.js';
 export { images, type ImagesOptions, type ImagesResult } from './workflows/images.js';
 export { values, type ValuesRequest, type ValuesResult } from './workflows/values.js';
 export { packChecked, type CheckedPackOptions, type CheckedPackResult } from './workflows/pack.js';
+export { serve, serveBundle, loadTls, type ServeOptions, type RunningServer, type RequestEvent, type ServeEvents } from './serve/server.js';
 
 // Trust.
 export { VerifiedBundle, openVerifiedBundle } from './bundle/verified.js';

@@ -9,7 +9,7 @@ import type { MappingMode, TargetRegistry } from './mapping.js';
 import { checkPlan, planPush, plannedTarget, type PlannedPush, type PushPlan } from './plan.js';
 import { preflight, PreflightError, type PreflightReport, type PreflightTarget, type ProjectApi, type TagCheck } from './preflight.js';
 import { profileByName, resolveProfile, type ProfileProbe, type ResolvedProfile } from './profiles.js';
-import { BundleSource, type OpenedBundle } from './read.js';
+import { BundleSource, requireRandomAccess } from './read.js';
 import type { SignaturePolicy, Signer } from './signers.js';
 import { openVerifiedBundle, VerifiedBundle } from './verified.js';
 import { checkListing } from './verify.js';
@@ -162,7 +162,7 @@ export async function push(input: string | readonly string[], request: PushReque
     }
     request.onPlan?.(plan);
     // Refused before the preflight's requests, not after: nothing about the registry can change this.
-    if (!request.dryRun) assertRandomAccess(verified.bundle);
+    if (!request.dryRun) requireRandomAccess(verified.bundle, 'push');
     const report = await preflight(verified.bundle, plan, {
       openRepository: request.openRepository,
       profile,
@@ -181,12 +181,6 @@ export async function push(input: string | readonly string[], request: PushReque
 }
 
 /** gzip has no random access: every blob would mean decompressing from the start. */
-function assertRandomAccess(bundle: OpenedBundle): void {
-  if (bundle.reader.randomAccess) return;
-  throw new AirlockError('USAGE', `${bundle.reader.name} is gzip-compressed and cannot be read in place`, {
-    hint: `decompress it first (gunzip -k ${bundle.reader.name}) and push the .tar, or airlock unpack it and push the folder`,
-  });
-}
 
 /**
  * Pushes every artifact of a verified bundle into the registry, read in place from
@@ -196,7 +190,7 @@ function assertRandomAccess(bundle: OpenedBundle): void {
 export async function pushBundle(verified: VerifiedBundle, options: PushOptions): Promise<PushedItem[]> {
   VerifiedBundle.assert(verified, 'push');
   const bundle = verified.bundle;
-  assertRandomAccess(bundle);
+  requireRandomAccess(bundle, 'push');
   checkListing(bundle);
   const plan = options.plan !== undefined ? checkPlan(options.plan, bundle, 'the plan') : planPush(bundle, options);
   const known = new Map((options.known ?? []).map((t) => [t.target, t]));

@@ -99,6 +99,14 @@ export class BundleSource implements SourceTarget {
   }
 }
 
+/** Refuses a gzip bundle where blobs are read in place: every blob would mean decompressing from the start. */
+export function requireRandomAccess(bundle: OpenedBundle, command: string): void {
+  if (bundle.reader.randomAccess) return;
+  throw new AirlockError('USAGE', `${bundle.reader.name} is gzip-compressed and cannot be read in place`, {
+    hint: `decompress it first (gunzip -k ${bundle.reader.name}) and ${command} the .tar, or airlock unpack it and ${command} the folder`,
+  });
+}
+
 /** How a bundle arrived, for reports: `tar`, `zip`, `tar, 3 parts`. */
 export function describeForm(bundle: OpenedBundle): string {
   const parts = bundle.reader.parts.length;

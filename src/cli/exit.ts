@@ -52,6 +52,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   TIMEOUT: ExitCode.NETWORK,
   IO: ExitCode.IO,
   CHART_IMAGES: ExitCode.CHART_IMAGES,
+  LISTEN_FAILED: ExitCode.IO,
   INTERRUPTED: ExitCode.INTERRUPTED,
   INTERNAL: ExitCode.INTERNAL,
 };

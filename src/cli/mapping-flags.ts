@@ -14,12 +14,22 @@ export interface MappingFlags {
   plan?: string;
 }
 
+/** How source paths become target paths: the same two flags for push, values and serve. */
+export function withMappingModeOptions<T extends { option: (raw: string, description: string) => T }>(command: T): T {
+  return command
+    .option('--flatten', 'Use only the last path element (registries that cannot nest)')
+    .option('--keep-source-host', 'Keep the source host as a path element: HOST/PREFIX/SRC_HOST/PATH');
+}
+
+/** The mapping mode alone (serve: no registry, the server is one). */
+export function mappingMode(flags: MappingFlags): MappingMode {
+  if (flags.flatten && flags.keepSourceHost) throw new AirlockError('USAGE', '--flatten and --keep-source-host contradict each other');
+  return flags.flatten ? 'flatten' : flags.keepSourceHost ? 'keep-source-host' : 'nested';
+}
+
 /** Where push puts images, and where values points them: the same flags for both. */
 export function withMappingOptions<T extends { option: (raw: string, description: string) => T }>(command: T): T {
-  return command
-    .option('--registry <host/prefix>', 'Target: HOST[:PORT][/PREFIX]; SRC_HOST/PATH:TAG goes to HOST/PREFIX/PATH:TAG')
-    .option('--flatten', 'Use only the last path element (registries that cannot nest)')
-    .option('--keep-source-host', 'Keep the source host as a path element: HOST/PREFIX/SRC_HOST/PATH')
+  return withMappingModeOptions(command.option('--registry <host/prefix>', 'Target: HOST[:PORT][/PREFIX]; SRC_HOST/PATH:TAG goes to HOST/PREFIX/PATH:TAG'))
     .option('--profile <name>', `Registry profile: ${PROFILE_NAMES.join('|')} (push detects it when not given)`)
     .option('--max-depth <n>', 'At most N path elements per repository, prefix included (overrides the profile)')
     .option('--depth-join <sep>', 'Shorten over-deep names by joining trailing elements with SEP (default: drop leading ones)')
@@ -37,14 +47,14 @@ export interface MappingChoice {
 /** The target registry, mapping mode and depth rules the flags give; --registry is required (values: unless --plan). */
 export function mappingFromFlags(flags: MappingFlags, command: string): MappingChoice {
   if (flags.registry === undefined) throw new AirlockError('USAGE', `${command} needs --registry HOST[/PREFIX]${command === 'values' ? ' (the same as for push), or --plan FILE' : ''}`);
-  if (flags.flatten && flags.keepSourceHost) throw new AirlockError('USAGE', '--flatten and --keep-source-host contradict each other');
+  const mode = mappingMode(flags);
   const maxDepth = positiveInt(flags.maxDepth, '--max-depth');
   if (flags.depthJoin !== undefined && !/^[._-]{1,2}$/.test(flags.depthJoin)) {
     throw new AirlockError('USAGE', `--depth-join ${flags.depthJoin}: a repository name may join words only with . _ - or __`, { hint: 'e.g. --depth-join -' });
   }
   return {
     registry: parseTargetRegistry(flags.registry),
-    mapping: flags.flatten ? 'flatten' : flags.keepSourceHost ? 'keep-source-host' : 'nested',
+    mapping: mode,
     ...(maxDepth !== undefined ? { maxDepth } : {}),
     ...(flags.depthJoin !== undefined ? { depthJoin: String(flags.depthJoin) } : {}),
     ...(flags.profile !== undefined ? { profileName: flags.profile } : {}),

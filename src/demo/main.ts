@@ -1,19 +1,22 @@
 /**
  * `npm run demo`: the whole round trip on built-in data. Two real registries on
  * 127.0.0.1 (Debian's docker-registry), the source seeded from fixtures/, then the
- * airlock CLI itself: keygen, pack, inspect, verify, push, push again. Everything it
- * starts is stopped and its temp folder removed at the end, whatever happens.
+ * airlock CLI itself: keygen, pack, inspect, verify, push, push again, and serve (the
+ * bundle as a registry, one image pulled from it with skopeo). Everything it starts is
+ * stopped and its temp folder removed at the end, whatever happens.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { copy } from '../copy/index.js';
 import { verified } from '../content/verify.js';
 import { chartArtifact } from '../chart/chart.js';
 import { openLayout } from '../layout/index.js';
+import { parseImageRef } from '../ref/index.js';
 import { RegistryPool } from '../registry/index.js';
 import { FIXTURE_CHART, FIXTURE_IMAGES } from './fixtures.js';
 import { startRegistry, type RunningRegistry } from './registry.js';
@@ -52,6 +55,39 @@ async function seed(source: RunningRegistry, work: string, pool: RegistryPool): 
   return { images, chart: `oci://${source.host}/${repository}` };
 }
 
+/**
+ * `airlock serve` in the background until its --ready-file holds the URL; then one
+ * image pulled from it with skopeo, an independent client, and its digest checked.
+ */
+async function serveAndPull(bundle: string, pub: string, work: string, item: { source: string; digest: string }): Promise<void> {
+  const ready = join(work, 'serve.url');
+  const args = ['serve', bundle, '--key', pub, '--listen', '127.0.0.1:0', '--ready-file', ready];
+  process.stdout.write(`$ airlock ${args.join(' ')} &\n`);
+  const child: ChildProcess = spawn(process.execPath, [bin, ...args], { stdio: 'inherit' });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  try {
+    let url = '';
+    for (let i = 0; i < 600 && url === '' && child.exitCode === null; i++) {
+      url = await readFile(ready, 'utf8').then((t) => t.trim(), () => '');
+      if (url === '') await new Promise((r) => setTimeout(r, 50));
+    }
+    if (url === '') throw new Error('airlock serve did not become ready');
+    const { repository, tag } = parseImageRef(item.source);
+    const from = `docker://${url.replace(/^https?:\/\//, '')}/${repository}:${tag}`;
+    const layout = join(work, 'pulled');
+    process.stdout.write(`$ skopeo copy --all --preserve-digests ${from} oci:${layout}:pulled\n`);
+    await promisify(execFile)('skopeo', ['--insecure-policy', 'copy', '--all', '--quiet', '--preserve-digests', '--src-tls-verify=false', from, `oci:${layout}:pulled`]);
+    const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+    const got = index.manifests[0]?.digest;
+    process.stdout.write(`  ${got === item.digest ? 'same' : 'DIFFERENT'}  ${from}  ${got}\n`);
+    if (got !== item.digest) throw new Error(`digest mismatch for ${from}`);
+  } finally {
+    child.kill('SIGTERM');
+    const code = await exited;
+    if (code !== 0) throw new Error(`airlock serve exited with ${code}`);
+  }
+}
+
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'airlock-demo-'));
   const started: RunningRegistry[] = [];
@@ -81,7 +117,7 @@ async function main(): Promise<void> {
     say('Disconnected side: push into the internal registry under the prefix "mirror"');
     const report = join(work, 'report.json');
     await airlock(['push', bundle, '--registry', `${target.host}/mirror`, '--key', `${key}.pub`, '--report', report]);
-    const items = (JSON.parse(await readFile(report, 'utf8')) as { items: { source: string; target: string; digest: string; status: string; bytesPushed: number }[] }).items;
+    const items = (JSON.parse(await readFile(report, 'utf8')) as { items: { kind: string; source: string; target: string; digest: string; status: string; bytesPushed: number }[] }).items;
 
     say('Cross-check: every digest on the target equals the source');
     for (const item of items) {
@@ -95,7 +131,10 @@ async function main(): Promise<void> {
     say('Push again: everything is already there, nothing is sent');
     await airlock(['push', bundle, '--registry', `${target.host}/mirror`, '--key', `${key}.pub`]);
 
-    say('Done: packed, verified and pushed byte for byte. Stopping the registries.');
+    say('No registry to push to? Serve the bundle itself as a read-only registry, and pull from it');
+    await serveAndPull(bundle, `${key}.pub`, work, items.find((i) => i.kind === 'image')!);
+
+    say('Done: packed, verified, pushed and served byte for byte. Stopping the registries.');
   } finally {
     pool.close();
     for (const r of started) await r.stop();
