@@ -194,6 +194,19 @@ describe('the config blob', () => {
     );
   });
 
+  it('follows anchors, aliases and merge keys as go-yaml v2 does', () => {
+    const meta = loadHelmMetadata(
+      'apiVersion: v2\nname: a\nversion: 1.0.0\nx-common: &common {appVersion: 2.0, home: https://h}\nicon: &x https://i\n' +
+        'annotations:\n  first: before\n  <<: [{first: merged, second: one}, {second: two}]\n  third: *x\n<<: *common\n',
+    );
+    expect(meta).toMatchObject({ appVersion: '2', home: 'https://h', icon: 'https://i' });
+    expect(meta.annotations).toEqual({ first: 'merged', second: 'one', third: 'https://i' });
+    expect(() => loadHelmMetadata('name: a\nversion: 1.0.0\nicon: *later\nhome: &later h\n')).toThrow('unknown anchor');
+    const level = (name: string, of: string) => `${name}: &${name} [${Array(10).fill(of).join(', ')}]\n`;
+    const bomb = level('a', 'x') + level('b', '*a') + level('c', '*b') + level('d', '*c') + level('e', '*d') + level('f', '*e');
+    expect(() => loadHelmMetadata(`name: a\nversion: 1.0.0\n${bomb}`)).toThrow('more than 100000 nodes (alias expansion)');
+  });
+
   it('matches keys as encoding/json does: exact first, else ignoring case; unknown keys dropped', () => {
     expect(helmMetadataJson(loadHelmMetadata('apiVersion: v2\nName: app\nversion: 1.0.0\nAPPVERSION: 2\nextra: {a: 1}\n'))).toBe(
       '{"name":"app","version":"1.0.0","apiVersion":"v2","appVersion":"2"}',

@@ -145,12 +145,27 @@ export function parseGoYaml(text: string, maxNodes = 100_000): GoYaml {
   const walk = (node: unknown): GoYaml => {
     if (--budget < 0) throw new YamlShapeError(`more than ${maxNodes} nodes (alias expansion)`);
     if (node === null || node === undefined) return { k: 'null' };
-    if (isAlias(node)) return walk(node.resolve(doc as Document));
+    if (isAlias(node)) {
+      const target = node.resolve(doc as Document);
+      if (target === undefined) throw new YamlShapeError(`an alias to an unknown anchor (*${node.source})`);
+      return walk(target);
+    }
     if (isScalar(node)) return scalar(node);
     if (isSeq(node)) return { k: 'seq', items: node.items.map(walk) };
     if (isMap(node)) {
       const entries = new Map<string, GoYaml>();
       for (const pair of node.items) {
+        if (isMergeKey(pair.key)) {
+          // go-yaml v2 merges in place: keys before `<<` are overwritten by it, keys after it win.
+          // From a list of maps, earlier maps take precedence, so they are applied last.
+          const merged = walk(pair.value as Node | null);
+          const sources = merged.k === 'seq' ? [...merged.items].reverse() : [merged];
+          for (const source of sources) {
+            if (source.k !== 'map') throw new YamlShapeError('a merge key (<<) whose value is not a map or a list of maps');
+            for (const [k, v] of source.entries) entries.set(k, v);
+          }
+          continue;
+        }
         const key = keyText(walk(pair.key as Node | null));
         if (key === undefined) throw new YamlShapeError('a map key that is not a string, number or boolean');
         entries.set(key, walk(pair.value as Node | null));
@@ -160,6 +175,10 @@ export function parseGoYaml(text: string, maxNodes = 100_000): GoYaml {
     throw new YamlShapeError('an unsupported YAML node');
   };
   return walk(doc.contents);
+}
+
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && key.type === Scalar.PLAIN && key.tag === undefined && key.value === '<<';
 }
 
 function scalar(node: Scalar): GoYaml {
