@@ -23,7 +23,7 @@ const METADATA_FILES = /^[^/]+\/(Chart|requirements)\.yaml$/;
 export async function readChartMetadata(tgzPath: string): Promise<ChartMetadata> {
   const files = new Map<string, Buffer[]>();
   let charts = 0;
-  let tooBig = false;
+  let tooBig: string | undefined;
   try {
     await listTar({
       file: tgzPath,
@@ -36,7 +36,7 @@ export async function readChartMetadata(tgzPath: string): Promise<ChartMetadata>
         let size = 0;
         entry.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > CHART_YAML_LIMIT) tooBig = true;
+          if (size > CHART_YAML_LIMIT) tooBig = kind;
           else chunks.push(chunk);
         });
       },
@@ -52,7 +52,7 @@ export async function readChartMetadata(tgzPath: string): Promise<ChartMetadata>
       hint: 'a Helm chart archive holds exactly one folder NAME/ with NAME/Chart.yaml',
     });
   }
-  if (tooBig) throw new AirlockError('ARCHIVE_INVALID', `${tgzPath}: Chart.yaml is larger than ${CHART_YAML_LIMIT} bytes`);
+  if (tooBig !== undefined) throw new AirlockError('ARCHIVE_INVALID', `${tgzPath}: ${tooBig} is larger than ${CHART_YAML_LIMIT} bytes`);
   const text = (kind: string): string | undefined => {
     const chunks = files.get(kind);
     if (chunks === undefined) return undefined;
