@@ -14,7 +14,7 @@ import { validateSpec } from '../src/bundle/spec.js';
 import { createUrlFetcher } from '../src/registry/index.js';
 import { RegistryPool } from '../src/registry/index.js';
 import { generateKeyPair, parsePrivateKey, parsePublicKey, type PrivateKey, type PublicKey } from '../src/sign/index.js';
-import { rawManifest } from './harness/skopeo.js';
+import { rawManifest, skopeoCopy } from './harness/skopeo.js';
 import { makeBlob, makeChart, makeImage, makeMultiArch, sha256 } from './helpers/images.js';
 import { makeChartTgz, seedWithSkopeo } from './helpers/seed.js';
 
@@ -47,6 +47,20 @@ const base = makeBlob('pack-shared-base', 80_000);
 const single1 = makeImage({ layers: [base, makeBlob('pack-s1', 10_000)], label: 's1' });
 const single2 = makeImage({ layers: [base, makeBlob('pack-s2', 10_000)], label: 's2' });
 const chart = makeChart('ocichart', '0.1.0');
+// Helm stores version 1.2.3+build.7 under the tag 1.2.3_build.7.
+const buildChart = makeChart('buildchart', '1.2.3+build.7');
+
+// A classic repository chart whose Chart.yaml keeps YAML types Helm's Go struct turns into strings.
+const TYPED_CHART_YAML = `apiVersion: v2
+name: typed
+version: 3.0.0+meta.1
+appVersion: 1.0
+keywords: [web, 8]
+annotations:
+  artifacthub.io/prerelease: false
+type: application
+`;
+let typedTgz: string;
 
 async function extract(tarPath: string): Promise<string> {
   const out = await mkdtemp(join(dir, 'x-'));
@@ -66,16 +80,21 @@ beforeAll(async () => {
     { built: single1, repo: `${ns}/one`, tag: '1.0' },
     { built: single2, repo: `${ns}/two`, tag: '2.0' },
     { built: chart, repo: `${ns}/charts/ocichart`, tag: '0.1.0' },
+    { built: buildChart, repo: `${ns}/charts/buildchart`, tag: '1.2.3_build.7' },
   ]);
   // A classic chart repository, served by the test on loopback: index.yaml with a relative URL.
   const repoDir = join(dir, 'repo');
   await mkdir(repoDir);
   repoTgz = await makeChartTgz(repoDir, 'classic', '2.3.4');
   const digest = sha256(await readFile(repoTgz)).slice('sha256:'.length);
-  const index = `apiVersion: v1\nentries:\n  classic:\n    - name: classic\n      version: 2.3.4\n      digest: ${digest}\n      urls: [charts/classic-2.3.4.tgz]\n    - name: classic\n      version: 2.4.0-rc.1\n      urls: [charts/classic-2.4.0-rc.1.tgz]\n`;
+  typedTgz = await makeChartTgz(repoDir, 'typed', '3.0.0+meta.1', { 'Chart.yaml': TYPED_CHART_YAML });
+  const index =
+    `apiVersion: v1\nentries:\n  classic:\n    - name: classic\n      version: 2.3.4\n      digest: ${digest}\n      urls: [charts/classic-2.3.4.tgz]\n    - name: classic\n      version: 2.4.0-rc.1\n      urls: [charts/classic-2.4.0-rc.1.tgz]\n` +
+    `  typed:\n    - name: typed\n      version: 3.0.0+meta.1\n      appVersion: 1.0\n      urls: [charts/typed-3.0.0+meta.1.tgz]\n`;
   chartServer = createServer((req, res) => {
     if (req.url === '/stable/index.yaml') res.end(index);
     else if (req.url === '/stable/charts/classic-2.3.4.tgz') createReadStream(repoTgz).pipe(res);
+    else if (req.url === '/stable/charts/typed-3.0.0+meta.1.tgz') createReadStream(typedTgz).pipe(res);
     else res.writeHead(404).end();
   });
   await new Promise<void>((r) => chartServer.listen(0, '127.0.0.1', r));
@@ -140,6 +159,54 @@ describe('pack against a real registry', () => {
     const again = join(dir, 'again.tar');
     await pack(spec(), options(again));
     expect((await readFile(again)).equals(await readFile(out))).toBe(true);
+  });
+
+  it('records every chart version in SemVer form, takes + in an oci:// tag, and writes configs Helm can decode', async () => {
+    const out = join(dir, 'versions.tar');
+    const local = await makeChartTgz(join(dir, 'repo'), 'local', '0.2.0+git.abc', {
+      'Chart.yaml': 'apiVersion: v2\nname: local\nversion: 0.2.0+git.abc\nappVersion: true\n',
+    });
+    const result = await pack(
+      validateSpec(
+        {
+          charts: [
+            { ref: `oci://${registry}/${ns}/charts/buildchart:1.2.3+build.7` },
+            { ref: `${chartRepo}typed`, version: '3.0.0+meta.1' },
+            { ref: local },
+          ],
+        },
+        't',
+      ),
+      options(out),
+    );
+    const port = new URL(chartRepo).port;
+    // Names are references, so they keep the tag form; the recorded version is SemVer for every source.
+    const byName = new Map(result.manifest.artifacts.map((a) => [a.name, a]));
+    expect(new Map([...byName].map(([name, a]) => [name, a.chart]))).toEqual(new Map([
+      [`${registry}/${ns}/charts/buildchart:1.2.3_build.7`, { name: 'buildchart', version: '1.2.3+build.7' }],
+      [`127.0.0.1:${port}/stable/typed:3.0.0_meta.1`, { name: 'typed', version: '3.0.0+meta.1' }],
+      ['charts/local:0.2.0_git.abc', { name: 'local', version: '0.2.0+git.abc' }],
+    ]));
+    // The oci:// chart was fetched from its _ tag, byte for byte.
+    expect(byName.get(`${registry}/${ns}/charts/buildchart:1.2.3_build.7`)!.digest).toBe(buildChart.descriptor.digest);
+
+    const layout = await extract(out);
+    const configOf = async (name: string) => {
+      const manifest = JSON.parse((await rawManifest(`oci:${layout}:${name}`)).toString()) as { config: { digest: string } };
+      return (await readFile(join(layout, 'blobs/sha256', manifest.config.digest.slice(7)))).toString();
+    };
+    expect(await configOf(`127.0.0.1:${port}/stable/typed:3.0.0_meta.1`)).toBe(
+      '{"name":"typed","version":"3.0.0+meta.1","keywords":["web","8"],"apiVersion":"v2","appVersion":"1",' +
+        '"annotations":{"artifacthub.io/prerelease":"false"},"type":"application"}',
+    );
+    expect(await configOf('charts/local:0.2.0_git.abc')).toBe('{"name":"local","version":"0.2.0+git.abc","apiVersion":"v2","appVersion":"true"}');
+
+    // The registry takes the chart manifest as helm push writes it (no mediaType field), bytes unchanged.
+    const target = `docker://${registry}/${ns}/mirror/typed:3.0.0_meta.1`;
+    await skopeoCopy(`oci:${layout}:127.0.0.1:${port}/stable/typed:3.0.0_meta.1`, target, ['--preserve-digests']);
+    const pushed = await rawManifest(target);
+    expect(pushed.equals(await rawManifest(`oci:${layout}:127.0.0.1:${port}/stable/typed:3.0.0_meta.1`))).toBe(true);
+    expect(JSON.parse(pushed.toString())).not.toHaveProperty('mediaType');
   });
 
   it('keeps only the asked platforms when told, and refuses to change a pinned index digest', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatImageRef, normalizeImageRef, parseChartRef, parseImageRef } from '../src/ref/index.js';
+import { chartTag, chartVersionOfTag, formatImageRef, normalizeImageRef, parseChartRef, parseImageRef } from '../src/ref/index.js';
 
 const D = 'sha256:' + 'a'.repeat(64);
 
@@ -81,5 +81,26 @@ describe('parseChartRef', () => {
     });
     expect(parseChartRef('./app-1.0.0.tgz')).toEqual({ kind: 'file', path: './app-1.0.0.tgz' });
     expect(() => parseChartRef('app')).toThrow(/unrecognized chart reference/);
+  });
+});
+
+describe('chart versions and tags', () => {
+  it('maps + to _ for the tag and back', () => {
+    expect(chartTag('1.2.3+build.7')).toBe('1.2.3_build.7');
+    expect(chartVersionOfTag('1.2.3_build.7')).toBe('1.2.3+build.7');
+  });
+
+  it('accepts + in an oci:// tag, as Helm does, and looks it up under _', () => {
+    expect(parseChartRef('oci://127.0.0.1:5000/charts/app:1.2.3+build.7')).toMatchObject({
+      kind: 'oci',
+      ref: { registry: '127.0.0.1:5000', repository: 'charts/app', tag: '1.2.3_build.7' },
+    });
+    expect(parseChartRef('oci://127.0.0.1:5000/charts/app:1.2.3+build.7', '1.2.3+build.7')).toMatchObject({ ref: { tag: '1.2.3_build.7' } });
+    expect(parseChartRef('oci://127.0.0.1:5000/charts/app:1.2.3_build.7', '1.2.3+build.7')).toMatchObject({ ref: { tag: '1.2.3_build.7' } });
+    expect(() => parseChartRef('oci://127.0.0.1:5000/charts/app:1.2.3+build.7', '1.2.3+build.8')).toThrow(/says 1.2.3\+build.8/);
+    // A port is not a tag; a digest keeps its own text.
+    expect(parseChartRef('oci://127.0.0.1:5000/charts/app', '1.0.0+b')).toMatchObject({ ref: { registry: '127.0.0.1:5000', tag: '1.0.0_b' } });
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(parseChartRef(`oci://127.0.0.1:5000/charts/app:1.0.0+b@${digest}`)).toMatchObject({ ref: { tag: '1.0.0_b', digest } });
   });
 });

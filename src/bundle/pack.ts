@@ -13,7 +13,7 @@ import { openLayout, type LayoutTarget } from '../layout/index.js';
 import { MediaType, isManifestType } from '../oci/media-types.js';
 import { parsePlatform } from '../oci/platform.js';
 import type { Descriptor } from '../oci/schemas.js';
-import { formatImageRef, manifestReference, parseChartRef, parseImageRef, recordedChartRef, type ImageRef } from '../ref/index.js';
+import { chartTag, chartVersionOfTag, formatImageRef, manifestReference, parseChartRef, parseImageRef, recordedChartRef, type ImageRef } from '../ref/index.js';
 import type { PrivateKey } from '../sign/index.js';
 import { walkGraph } from './graph.js';
 import type { PackSpec } from './spec.js';
@@ -184,7 +184,8 @@ async function packVia(
       const result = await copier.copy(repository, manifestReference(source.ref));
       origins.set(result.root.digest, repository);
       const name = formatImageRef(source.ref);
-      const version = source.ref.tag ?? given.version ?? source.ref.digest ?? '';
+      // Recorded as a SemVer version (`1.2.3+build.7`), as repository and local charts are, not as its tag.
+      const version = source.ref.tag !== undefined ? chartVersionOfTag(source.ref.tag) : (source.ref.digest ?? '');
       options.onEvent?.({ type: 'artifact', kind: 'chart', source: `oci://${name}`, digest: result.root.digest });
       return { kind: 'chart', source: `oci://${name}`, name, root: result.root, chart: { name: source.name, version } };
     }
@@ -207,7 +208,7 @@ async function packVia(
         hint: 'fix --chart-version or pick the right file',
       });
     }
-    const name = `${named || `charts/${artifact.metadata.name}`}:${artifact.metadata.version.replace(/\+/g, '_')}`;
+    const name = `${named || `charts/${artifact.metadata.name}`}:${chartTag(artifact.metadata.version)}`;
     await stage(staging, artifact.config.descriptor, artifact.config.bytes);
     await stage(staging, artifact.layer.descriptor, artifact.layer.path);
     await stage(staging, artifact.manifest.descriptor, artifact.manifest.bytes);

@@ -22,6 +22,35 @@ export function recordedChartRef(input: string): string {
   return text.slice(Math.max(text.lastIndexOf('/'), text.lastIndexOf('\\')) + 1);
 }
 
+/**
+ * The OCI tag Helm stores a chart version under: `+` (SemVer build metadata) is not
+ * allowed in a tag, so `1.2.3+build.7` is tagged `1.2.3_build.7`.
+ */
+export function chartTag(version: string): string {
+  return version.replace(/\+/g, '_');
+}
+
+/**
+ * The chart version a tag stands for: Helm's mapping read back. A SemVer version
+ * never holds `_`, so every `_` in a chart's tag was a `+`.
+ */
+export function chartVersionOfTag(tag: string): string {
+  return tag.replace(/_/g, '+');
+}
+
+/**
+ * `HOST/PATH:1.2.3+build.7` with its tag in the form a registry takes, as Helm's own
+ * reference parser does: only the tag after the last `:` that is not followed by a
+ * `/`, and never the digest.
+ */
+function chartTagged(body: string): string {
+  const at = body.indexOf('@');
+  const name = at === -1 ? body : body.slice(0, at);
+  const colon = name.lastIndexOf(':');
+  if (colon === -1 || name.includes('/', colon)) return body;
+  return `${name.slice(0, colon + 1)}${chartTag(name.slice(colon + 1))}${at === -1 ? '' : body.slice(at)}`;
+}
+
 function chartNameOf(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
@@ -40,16 +69,16 @@ export function parseChartRef(input: string, version?: string): ChartSource {
         hint: 'write oci://HOST/PATH/NAME, e.g. oci://ghcr.io/org/charts/app',
       });
     }
-    const ref = parseImageRef(body);
+    const ref = parseImageRef(chartTagged(body));
     const explicitTag = /:[^/]+$/.test(body.replace(/@.*$/, '')) ? ref.tag : undefined;
     // parseImageRef supplies "latest" for a bare name; charts have no such default.
     if (explicitTag === undefined) delete ref.tag;
-    if (version !== undefined && explicitTag !== undefined && explicitTag !== version) {
+    if (version !== undefined && explicitTag !== undefined && explicitTag !== chartTag(version)) {
       throw new AirlockError('USAGE', `chart "${input}" names version ${explicitTag} but --chart-version says ${version}`, {
         hint: 'give the version once, with --chart-version',
       });
     }
-    if (version !== undefined) ref.tag = version.replace(/\+/g, '_'); // helm stores semver build metadata with _ in tags
+    if (version !== undefined) ref.tag = chartTag(version);
     else if (explicitTag === undefined && ref.digest === undefined) {
       throw new AirlockError('USAGE', `chart "${input}" has no version: give it with --chart-version`, {
         hint: 'add --chart-version VERSION (helm charts are pulled by exact version)',
