@@ -84,7 +84,14 @@ export async function writeFixtures(dir: string): Promise<void> {
     join(root, 'values.yaml'),
     'web:\n  image:\n    repository: SOURCE/demo/web\n    tag: "1.0"\nworker:\n  image: SOURCE/demo/worker:1.0\n',
   );
-  await writeFile(join(root, 'templates', 'deployment.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\n');
+  // Two shapes charts use: repository + tag, and a whole image string.
+  await writeFile(
+    join(root, 'templates', 'deployment.yaml'),
+    [
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n        - name: web\n          image: "{{ .Values.web.image.repository }}:{{ .Values.web.image.tag }}"\n',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-worker\nspec:\n  selector:\n    matchLabels:\n      app: worker\n  template:\n    metadata:\n      labels:\n        app: worker\n    spec:\n      containers:\n        - name: worker\n          image: {{ .Values.worker.image }}\n',
+    ].join('---\n'),
+  );
   await mkdir(join(dir, 'charts'), { recursive: true });
   await createTar(
     { gzip: true, file: join(dir, 'charts', `${FIXTURE_CHART.name}-${FIXTURE_CHART.version}.tgz`), cwd: chartSrc, portable: true, mtime: new Date(0) },

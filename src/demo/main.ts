@@ -6,7 +6,8 @@
  * stopped and its temp folder removed at the end, whatever happens.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { create as createTar, extract as extractTar } from 'tar';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,9 +44,17 @@ async function seed(source: RunningRegistry, work: string, pool: RegistryPool): 
     await copy(fixtures, name, pool.repository({ registry: source.host, repository: repo }), { tags: [tag] });
     images.push(`${source.host}/${name}`);
   }
+  // The vendor's chart names the vendor's registry: SOURCE in the fixture becomes this run's host.
+  const src = join(work, 'chart-src');
+  await mkdir(src, { recursive: true });
+  await extractTar({ file: join(root, 'fixtures', 'charts', `${FIXTURE_CHART.name}-${FIXTURE_CHART.version}.tgz`), cwd: src });
+  const valuesFile = join(src, FIXTURE_CHART.name, 'values.yaml');
+  await writeFile(valuesFile, (await readFile(valuesFile, 'utf8')).replaceAll('SOURCE', source.host));
+  const tgz = join(work, `${FIXTURE_CHART.name}-${FIXTURE_CHART.version}.tgz`);
+  await createTar({ gzip: true, file: tgz, cwd: src, portable: true, mtime: new Date(0) }, [FIXTURE_CHART.name]);
   // The chart goes in as `helm push` would put it: an OCI artifact.
   const staging = await openLayout(join(work, 'chart-staging'), { create: true });
-  const chart = await chartArtifact(join(root, 'fixtures', 'charts', `${FIXTURE_CHART.name}-${FIXTURE_CHART.version}.tgz`));
+  const chart = await chartArtifact(tgz);
   await staging.push(chart.config.descriptor, verified(Readable.from([chart.config.bytes]), chart.config.descriptor, 'chart config'));
   await staging.push(chart.layer.descriptor, verified((await import('node:fs')).createReadStream(chart.layer.path), chart.layer.descriptor, 'chart'));
   await staging.push(chart.manifest.descriptor, verified(Readable.from([chart.manifest.bytes]), chart.manifest.descriptor, 'chart manifest'));
@@ -110,6 +119,9 @@ async function main(): Promise<void> {
     const bundle = join(work, 'bundle.tar');
     await airlock(['pack', ...images.flatMap((i) => ['--image', i]), '--chart', chart, '--chart-version', FIXTURE_CHART.version, '--key', `${key}.key`, '-o', bundle]);
 
+    say('Check the image list against the chart: render it (as helm would) and list every image it pulls');
+    await airlock(['images', bundle, '--why']);
+
     say('Security team: inspect, then verify every byte against the signature');
     await airlock(['inspect', bundle]);
     await airlock(['verify', bundle, '--key', `${key}.pub`]);
@@ -127,6 +139,10 @@ async function main(): Promise<void> {
       process.stdout.write(`  ${ok ? 'same' : 'DIFFERENT'}  ${item.target}  ${got.digest}\n`);
       if (!ok) throw new Error(`digest mismatch for ${item.target}`);
     }
+
+    say('Point the chart at the internal registry: write the values overlay, proven by rendering the chart with it');
+    await airlock(['values', bundle, '--registry', `${target.host}/mirror`, '--key', `${key}.pub`, '-o', join(work, 'overrides.yaml')]);
+    process.stdout.write(`${(await readFile(join(work, 'overrides.yaml'), 'utf8')).replace(/^/gm, '  ')}`);
 
     say('Push again: everything is already there, nothing is sent');
     await airlock(['push', bundle, '--registry', `${target.host}/mirror`, '--key', `${key}.pub`]);
