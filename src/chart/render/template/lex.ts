@@ -4,6 +4,8 @@
  * byte counts, so working on bytes makes every error position match Go's.
  */
 
+import { quoteGo } from './quote.js';
+
 export const enum T {
   Error,
   Bool,
@@ -91,8 +93,6 @@ function runeLen(b: number): number {
   if (b >= 0xc0) return 2;
   return 1;
 }
-
-import { quoteGo } from './quote.js';
 
 function goQuoteBytes(s: string): string {
   return quoteGo(Buffer.from(s, 'latin1').toString('utf8'));

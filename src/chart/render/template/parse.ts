@@ -263,7 +263,8 @@ class Parser {
     try {
       const pipe = this.pipeline(context, T.RightDelim);
       if (context === 'range') this.rangeDepth++;
-      let [list, next] = this.itemList();
+      const [list, first] = this.itemList();
+      let next = first;
       if (context === 'range') this.rangeDepth--;
       let elseList: ListNode | null = null;
       if (next.type === 'else') {
@@ -277,7 +278,6 @@ class Parser {
           if (next.type !== 'end') this.errorf(`expected end; found ${nodeString(next)}`);
         }
       }
-      void list;
       return { type: context, pos: pipe.pos, src: this.src, line: pipe.line, pipe, list, elseList };
     } finally {
       this.vars.length = nvars;
@@ -326,7 +326,6 @@ class Parser {
       if (v.typ !== T.Variable) break;
       const save = this.i;
       this.nextNonSpace();
-      const afterVar = this.peek();
       const next = this.peekNonSpace();
       if (next.typ === T.Assign || next.typ === T.Declare) {
         pipe.isAssign = next.typ === T.Assign;
@@ -345,7 +344,7 @@ class Parser {
         }
         this.errorf(`too many declarations in ${context}`);
       } else {
-        void afterVar;
+        // Not a declaration: the variable is an operand (Go's backup2/backup3).
         this.i = save;
         break;
       }
