@@ -255,3 +255,47 @@ describe('named map types', () => {
     expect(f('typeOf', values)).toBe('chartutil.Values');
   });
 });
+
+describe('fromToml', () => {
+  it('reads the TOML charts carry (no Go oracle has BurntSushi/toml here)', () => {
+    const f = funcs();
+    const doc = [
+      'title = "x" # comment',
+      'n = 1_000',
+      'h = 0xff',
+      'f = 1.5e3',
+      'b = true',
+      "lit = 'C:\\path'",
+      'multi = """',
+      'one',
+      'two"""',
+      'arr = [',
+      '  1,',
+      '  2, # trailing',
+      ']',
+      'inline = { a = 1, b.c = "d" }',
+      'when = 1979-05-27T07:32:00Z',
+      '[server."web-1"]',
+      'port = 8080',
+      '[[items]]',
+      'name = "a"',
+      '[[items]]',
+      'name = "b"',
+    ].join('\n');
+    expect(f('fromToml', doc)).toEqual({
+      title: 'x',
+      n: 1000n,
+      h: 255n,
+      f: 1500,
+      b: true,
+      lit: 'C:\\path',
+      multi: 'one\ntwo',
+      arr: [1n, 2n],
+      inline: { a: 1n, b: { c: 'd' } },
+      when: '1979-05-27T07:32:00Z',
+      server: { 'web-1': { port: 8080n } },
+      items: [{ name: 'a' }, { name: 'b' }],
+    });
+    expect(f('fromToml', 'a = 1\na = 2')).toEqual({ Error: "toml: line 2: Key 'a' has already been defined." });
+  });
+});

@@ -41,12 +41,11 @@ export function mergoMerge(dst: GoMap, src: GoMap, overwrite: boolean): void {
 }
 
 function merge(overwrite: boolean, d: GoValue, srcs: GoValue[]): GoValue {
-  let dst = argMap(d);
+  // a nil dst stays a nil map in Go (printed map[]); the value model has only {} for it
+  const dst = argMap(d) ?? {};
   for (const s of srcs) {
     const src = argMap(s);
-    if (src === null) continue;
-    if (dst === null) dst = {};
-    mergoMerge(dst, src, overwrite);
+    if (src !== null) mergoMerge(dst, src, overwrite);
   }
   return dst;
 }
