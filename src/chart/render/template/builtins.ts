@@ -229,14 +229,16 @@ export function queryEscape(s: string): string {
   return out;
 }
 
+/** Go ≥ 1.24's call: the callee's name (its node text) comes first, for the messages. */
 function call(args: Val[]): Val {
-  const fn = args[0];
+  const name = args[0] as string;
+  const fn = args[1];
   if (fn === undefined || fn === null) return err('call of nil');
-  if (!isFunc(fn)) return err(`non-function of type ${typeName(toGo(fn))}`);
-  const rest = args.slice(1);
+  if (!isFunc(fn)) return err(`non-function ${name} of type ${typeName(toGo(fn))}`);
+  const rest = args.slice(2);
   if (fn.arity !== undefined) {
-    if (fn.variadic && rest.length < fn.arity) err(`wrong number of args: got ${rest.length} want at least ${fn.arity}`);
-    if (!fn.variadic && rest.length !== fn.arity) err(`wrong number of args: got ${rest.length} want ${fn.arity}`);
+    if (fn.variadic && rest.length < fn.arity) err(`wrong number of args for ${name}: got ${rest.length} want at least ${fn.arity}`);
+    if (!fn.variadic && rest.length !== fn.arity) err(`wrong number of args for ${name}: got ${rest.length} want ${fn.arity}`);
   }
   return fn(...rest.map(toGo));
 }

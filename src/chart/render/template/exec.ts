@@ -434,6 +434,7 @@ class State {
       if (variadic && numIn - 1 < numFixed) t = params[numIn - 1]!;
       argv.push(this.validateType(final, t));
     }
+    if (b && name === 'call') argv.unshift(args[0] ? nodeString(args[0]) : formatValue(toGo(final === MISSING ? undefined : final)));
     return argv;
   }
 
