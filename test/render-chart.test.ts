@@ -208,6 +208,14 @@ describe('airlock template: failures say what Helm says', () => {
     expect(err.message).toBe("values don't meet the specifications of the schema(s) in the following chart(s):\nc:\n- at '': missing property 'name'\n- at '/replicas': minimum: got 0, want 1\n");
   });
 
+  it('prints failures inside contains indented, as Helm\'s validator does (draft 2020-12)', async () => {
+    const schema = JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { data: { type: 'array', contains: { type: 'string' } } }, required: ['data', 'more'] });
+    const err = await rejected(render({ 'Chart.yaml': chartYaml('c'), 'values.schema.json': schema, 'values.yaml': 'data: [12]\n' }), 'USAGE');
+    expect(err.message).toBe(
+      "values don't meet the specifications of the schema(s) in the following chart(s):\nc:\n- at '': missing property 'more'\n- at '/data': no items match contains schema\n  - at '/data/0': got number, want string\n",
+    );
+  });
+
   it('stops a template that includes itself forever', async () => {
     const err = await rejected(render({ 'Chart.yaml': chartYaml('c'), 'templates/_loop.tpl': '{{ define "loop" }}{{ include "loop" . }}{{ end }}', 'templates/x.yaml': 'a: {{ include "loop" . }}' }), 'USAGE');
     expect(err.message).toBe('execution error in (c/templates/x.yaml): rendering template has a nested reference name: loop: unable to execute template');
