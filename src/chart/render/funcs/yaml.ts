@@ -104,23 +104,34 @@ export function resolvePlain(s: string): Resolved {
 // ---------------------------------------------------------------------------
 // toYaml
 
+const ASCII = /^[\x00-\x7f]*$/;
+const isAsciiLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isAsciiDigit = (c: number): boolean => c >= 48 && c <= 57;
+
 /** yaml.v2's keyList.Less for string keys: letters before digits, digit runs compared as numbers. */
 export function yamlKeyLess(a: string, b: string): boolean {
-  const ar = [...a];
-  const br = [...b];
-  for (let i = 0; i < ar.length && i < br.length; i++) {
-    if (ar[i] === br[i]) continue;
-    const ac = ar[i]!.codePointAt(0)!;
-    const bc = br[i]!.codePointAt(0)!;
-    const al = isLetter(ac);
-    const bl = isLetter(bc);
+  // runes as code points; ASCII strings index directly (the common case, and much faster)
+  const ar = ASCII.test(a) ? null : [...a].map((c) => c.codePointAt(0)!);
+  const br = ASCII.test(b) ? null : [...b].map((c) => c.codePointAt(0)!);
+  const alen = ar ? ar.length : a.length;
+  const blen = br ? br.length : b.length;
+  const at = (i: number): number => (ar ? ar[i]! : a.charCodeAt(i));
+  const bt = (i: number): number => (br ? br[i]! : b.charCodeAt(i));
+  const letter = (c: number) => (c < 128 ? isAsciiLetter(c) : isLetter(c));
+  const digit = (c: number) => (c < 128 ? isAsciiDigit(c) : isDigit(c));
+  for (let i = 0; i < alen && i < blen; i++) {
+    const ac = at(i);
+    const bc = bt(i);
+    if (ac === bc) continue;
+    const al = letter(ac);
+    const bl = letter(bc);
     if (al && bl) return ac < bc;
     if (al || bl) return bl;
     let an = 0n;
     let bn = 0n;
-    if (ar[i] === '0' || br[i] === '0') {
-      for (let j = i - 1; j >= 0 && isDigit(ar[j]!.codePointAt(0)!); j--) {
-        if (ar[j] !== '0') {
+    if (ac === 48 || bc === 48) {
+      for (let j = i - 1; j >= 0 && digit(at(j)); j--) {
+        if (at(j) !== 48) {
           an = 1n;
           bn = 1n;
           break;
@@ -128,14 +139,14 @@ export function yamlKeyLess(a: string, b: string): boolean {
       }
     }
     let ai = i;
-    for (; ai < ar.length && isDigit(ar[ai]!.codePointAt(0)!); ai++) an = BigInt.asIntN(64, an * 10n + BigInt(ar[ai]!.codePointAt(0)! - 48));
+    for (; ai < alen && digit(at(ai)); ai++) an = BigInt.asIntN(64, an * 10n + BigInt(at(ai) - 48));
     let bi = i;
-    for (; bi < br.length && isDigit(br[bi]!.codePointAt(0)!); bi++) bn = BigInt.asIntN(64, bn * 10n + BigInt(br[bi]!.codePointAt(0)! - 48));
+    for (; bi < blen && digit(bt(bi)); bi++) bn = BigInt.asIntN(64, bn * 10n + BigInt(bt(bi) - 48));
     if (an !== bn) return an < bn;
     if (ai !== bi) return ai < bi;
     return ac < bc;
   }
-  return ar.length < br.length;
+  return alen < blen;
 }
 
 /** Go's sort.Sort is not stable, but keys are distinct, so any correct sort gives the same order. */
