@@ -97,6 +97,8 @@ function toDecimal(v: GoValue): bigint {
 }
 
 export const coreFuncs: FuncMap = {
+  // sprig's own smoke-test function, reachable from templates too
+  hello: fn(0, () => 'Hello!'),
   // defaults.go
   default: vfn(1, (d, ...given) => (given.length === 0 || empty(given[0]) ? d : (given[0] ?? null))),
   empty: fn(1, (v) => empty(v)),
