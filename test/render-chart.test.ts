@@ -272,6 +272,11 @@ describe('values: YAML and --set as Helm reads them', () => {
     parseSet('a.b[1].c=x,d=y,e=12,f=012,g=null,h=TRUE,l={1,b},esc=a\\,b', d);
     expect(d).toEqual({ a: { b: [null, { c: 'x' }] }, d: 'y', e: 12n, f: '012', g: null, h: true, l: [1n, 'b'], esc: 'a,b' });
     expect(() => parseSet('a', {})).toThrow('failed parsing --set data: key "a" has no value');
+    expect(() => parseSet('name1.=name2', {})).toThrow('failed parsing --set data: key map "name1" has no value');
+    expect(() => parseSet('illegal[0]name.foo=bar', {})).toThrow("failed parsing --set data: unexpected data at end of array index: ['n' 'a' 'm' 'e']");
+    const s = {};
+    parseSet('nested[1][1]=1,k=v=w', s, true);
+    expect(s).toEqual({ nested: [null, [null, '1']], k: 'v=w' });
   });
 
   it('stops a YAML alias bomb', async () => {

@@ -97,9 +97,10 @@ class Parser {
         set(data, k, vl);
         return undefined;
       }
-      const { text, last: end } = this.sc.until(',');
+      const { text } = this.sc.until(',');
       set(data, k, typedVal(text, this.asString));
-      return end === EOF ? EOF : undefined;
+      // As in Go, a value read to the end is no EOF yet: the next key() finds it.
+      return undefined;
     }
     if (last === ',') {
       set(data, k, '');
@@ -129,14 +130,15 @@ class Parser {
   private listItem(list: GoValue[], i: number, level: number): { list: GoValue[]; eof: boolean } {
     if (i < 0) throw new ParseError(`negative ${i} index not allowed`);
     const { text: k, last } = this.sc.until('[.=');
-    if (k.length > 0) throw new ParseError(`unexpected data at end of array index: "${k}"`);
+    // Go prints the []rune with %q: ['n' 'a' 'm' 'e'].
+    if (k.length > 0) throw new ParseError(`unexpected data at end of array index: [${[...k].map((c) => `'${c}'`).join(' ')}]`);
     if (last === EOF) return { list, eof: true };
     if (last === '=') {
       const vl = this.valList();
       if (vl === EOF) return { list: setIndex(list, i, ''), eof: true };
       if (vl !== undefined) return { list: setIndex(list, i, vl), eof: false };
-      const { text, last: end } = this.sc.until(',');
-      return { list: setIndex(list, i, typedVal(text, this.asString)), eof: end === EOF };
+      const { text } = this.sc.until(',');
+      return { list: setIndex(list, i, typedVal(text, this.asString)), eof: false };
     }
     if (last === '[') {
       const next = this.keyIndex();
@@ -201,6 +203,7 @@ function goType(v: GoValue | undefined): string {
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'number') return 'float64';
   if (typeof v === 'bigint') return 'int64';
+  if (Array.isArray(v)) return '[]interface {}';
   return 'map[string]interface {}';
 }
 
