@@ -275,7 +275,7 @@ function nodeToV2(node: unknown, doc: Document): V2 {
     const raw = node.value;
     const s = typeof raw === 'string' ? raw : String(raw ?? '');
     const tag = node.tag;
-    if (node.type === 'PLAIN' || node.type === undefined) {
+    if ((node.type === 'PLAIN' || node.type === undefined) && tag !== 'tag:yaml.org,2002:binary') {
       if (tag === 'tag:yaml.org,2002:str' || tag === '!!str') return s;
       const r = resolvePlain(s);
       switch (r.tag) {
@@ -294,6 +294,8 @@ function nodeToV2(node: unknown, doc: Document): V2 {
           return '<<';
       }
     }
+    // !!binary holds base64 and decodes to its bytes (a string, for interface{})
+    if (tag === 'tag:yaml.org,2002:binary') return Buffer.from(s.replace(/\s+/g, ''), 'base64').toString('utf8');
     if (tag === 'tag:yaml.org,2002:int' || tag === 'tag:yaml.org,2002:float') {
       const r = resolvePlain(s);
       if (r.tag === 'int' || r.tag === 'float') return r.v;

@@ -125,7 +125,7 @@ for i,t in enumerate([
  '{{ fromJson "{\\"a\\":1,\\"b\\":[1,2,{\\"c\\":null}]}" }}','{{ (fromJson "{\\"a\\":1}").a | printf "%T" }}','{{ fromJson "[1,2]" }}','{{ fromJson "nope" }}','{{ fromJson "" }}','{{ fromJson "{\\"a\\":1" }}','{{ fromJson "{\\"a\\" 1}" }}','{{ fromJson "null" }}','{{ fromJson "{} x" }}',
  '{{ mustFromJson "[1,\\"a\\"]" }}','{{ mustFromJson "3" | printf "%T %v" }}','{{ fromJsonArray "[1,2]" }}','{{ fromJsonArray "{}" }}','{{ fromJsonArray "[" }}',
  '{{ typeOf 1 }}','{{ typeOf 1.5 }}','{{ typeOf "a" }}','{{ typeOf (list) }}','{{ typeOf (dict) }}','{{ typeOf .missing }}','{{ typeOf true }}','{{ kindOf 1.5 }}','{{ kindOf (list) }}','{{ kindOf (dict) }}','{{ kindOf "a" }}','{{ kindOf .missing }}',
- '{{ typeIs "string" "a" }}','{{ typeIsLike "string" "a" }}','{{ kindIs "map" (dict) }}','{{ kindIs "slice" (list) }}','{{ kindIs "int" 1 }}','{{ deepEqual (list 1 (dict "a" 2)) (list 1 (dict "a" 2)) }}','{{ deepEqual 1 1.0 }}','{{ deepEqual "a" "a" }}',
+ '{{ typeIs "string" "a" }}','{{ typeIsLike "string" "a" }}','{{ kindIs "map" (dict) }}','{{ kindIs "slice" (list) }}','{{ kindIs "int" 1 }}','{{ deepEqual (list 1 (dict "a" 2)) (list 1 (dict "a" 2)) }}','{{ deepEqual 1 1.0 }}','{{ deepEqual "a" "a" }}','{{ deepEqual (list "a") (splitList "," "a") }}','{{ deepEqual (splitList "," "a") (splitList "," "a") }}','{{ deepEqual (dict "_0" "a") (split "," "a") }}','{{ has "a" (splitList "," "a,b") }}','{{ uniq (concat (list "a") (splitList "," "a")) }}','{{ deepEqual (list 1 2) (list 1 2) }}','{{ deepEqual (dict) (dict) }}','{{ deepEqual .missing .missing }}',
  '{{ typeOf (semver "1.2.3") }}','{{ kindOf (semver "1.2.3") }}',
 ]):
     add(F, f'def-{i:03d}', t)
@@ -272,7 +272,7 @@ for i,d in enumerate([
   {'v':{'k':'a'*90+' b'}}, {'v':{'k':' '+long}}, {'v':[[long]]}, {'v':{'k':'"'+long+'"'}},
 ]):
     add(H, f'toyaml-long-{i:03d}', '{{ toYaml .v }}', d)
-for i,y in enumerate(['a:\n  - 1\n  - 2\nb: &x [1]\nc: *x','? complex\n: value','a: !!str 123\nb: !!int "7"','a: "\\u00e9\\n"\nb: \'it\'\'s\'','a: >\n  folded\n  text\n\n  para\n','a: |+\n  keep\n\n','x: 0b101\ny: -0b11\nz: +12\nw: 1_000','a: 1:30\nb: 190:20:30','a: null\nb: Null\nc: ""','n: NaN\nm: .NaN']):
+for i,y in enumerate(['a:\n  - 1\n  - 2\nb: &x [1]\nc: *x','? complex\n: value','a: !!str 123\nb: !!int "7"','a: "\\u00e9\\n"\nb: \'it\'\'s\'','a: >\n  folded\n  text\n\n  para\n','a: |+\n  keep\n\n','x: 0b101\ny: -0b11\nz: +12\nw: 1_000','a: 1:30\nb: 190:20:30','a: null\nb: Null\nc: ""','n: NaN\nm: .NaN','a: 1\n---\nb: 2','--- \na: 1','# only a comment','a: -0.0\nb: -0\nc: 0.1\nd: 1.0','a: "yes"\nb: yes\nc: Yes\nd: TRUE\ne: y\nf: ~','x:\n- &a {k: 1}\n- *a','"quoted key": 1\n\'single\': 2','a: !!binary aGVsbG8=','list: [a, "b", 3, 4.5, true, null, ~]','a:\n  b:\n    c:\n      d: deep']):
     add(H, f'fromyaml-b-{i:03d}', '{{ toJson (fromYaml .y) }}', {'y':y})
 
 for i,(z,t) in enumerate([(z,t) for z in ['Europe/Berlin','America/New_York','Asia/Kolkata','Australia/Sydney','Asia/Dubai','America/Sao_Paulo','Europe/London','Pacific/Chatham','America/St_Johns','Asia/Tokyo','Etc/GMT+5','Local','UTC',''] for t in [1705312800, 1720000000, 2240611200, -2208988800]]):
