@@ -129,6 +129,7 @@ for i,t in enumerate([
  '{{ typeOf (semver "1.2.3") }}','{{ kindOf (semver "1.2.3") }}',
 ]):
     add(F, f'def-{i:03d}', t)
+add(F,'def-toJson-b-f','{{ toJson "a\\bb\\fc" }}', goDiffers='Go >= 1.22 writes \\b and \\f in JSON strings; the oracle is Go 1.19 (\\u0008, \\u000c); Helm 3.21 is built with Go 1.24+', expect='"a\\bb\\fc"')
 add(F,'def-values-kinds','{{ typeOf .n }} {{ typeOf .s }} {{ typeOf .l }} {{ typeOf .m }} {{ typeOf .b }} {{ typeOf .z }}',{'n':1,'s':'x','l':[1],'m':{'a':1},'b':True,'z':None})
 add(F,'def-values-default','{{ .a | default "x" }} {{ .b | default "y" }} {{ .c | default 5 }}',{'a':'','b':'set','c':0})
 add(F,'def-ternary-type-error','{{ ternary 1 2 "x" }}', expectError='expected bool; found "x"')
