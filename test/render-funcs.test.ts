@@ -122,7 +122,9 @@ describe('dates', () => {
     const now = f('now');
     expect(now).toBeInstanceOf(GoObject);
     expect((now as GoObject).goType).toBe('time.Time');
-    expect((now as GoObject).format()).toBe('2024-05-06 07:08:09.5 +0000 UTC');
+    expect((now as GoObject).format()).toMatch(/^2024-05-06 07:08:09\.5 \+0000 UTC m=\+0\.\d{9}$/);
+    expect((f('dateModify', '1s', now) as GoObject).format()).toMatch(/^2024-05-06 07:08:10\.5 \+0000 UTC m=\+1\.\d{9}$/);
+    expect((field(now, 'UTC') as GoObject).format()).toBe('2024-05-06 07:08:09.5 +0000 UTC');
     expect(f('date', '2006-01-02T15:04:05.000Z07:00', now)).toBe('2024-05-06T07:08:09.500Z');
     expect(f('unixEpoch', now)).toBe('1714979289');
     expect(f('htmlDate', now)).toBe('2024-05-06');

@@ -88,6 +88,8 @@ export class GoTime extends GoObject {
     /** Nanoseconds within the second, 0..999999999. */
     readonly nsec: number,
     readonly zone: Zone,
+    /** Go's monotonic clock reading (ns since process start), which time.Now carries and String prints as m=±s. */
+    readonly mono?: bigint,
   ) {
     super();
   }
@@ -111,8 +113,13 @@ export class GoTime extends GoObject {
     return this.sec === BigInt(daysFromCivil(1, 1, 1)) * 86400n && this.nsec === 0;
   }
 
+  /** In, UTC and Local strip the monotonic reading, as in Go. */
   in(zone: Zone): GoTime {
     return new GoTime(this.sec, this.nsec, zone);
+  }
+
+  withMono(ns: bigint): GoTime {
+    return new GoTime(this.sec, this.nsec, this.zone, ns);
   }
 
   addNs(d: bigint): GoTime {
@@ -123,7 +130,7 @@ export class GoTime extends GoObject {
       n += NS;
       s -= 1n;
     }
-    return new GoTime(s, Number(n), this.zone);
+    return new GoTime(s, Number(n), this.zone, this.mono === undefined ? undefined : this.mono + d);
   }
 
   unixNano(): bigint {
@@ -148,7 +155,10 @@ export class GoTime extends GoObject {
 
   /** time.Time.String(): "2006-01-02 15:04:05.999999999 -0700 MST". */
   format(): string {
-    return formatTime(this, '2006-01-02 15:04:05.999999999 -0700 MST');
+    const s = formatTime(this, '2006-01-02 15:04:05.999999999 -0700 MST');
+    if (this.mono === undefined) return s;
+    const m = this.mono < 0n ? -this.mono : this.mono;
+    return `${s} m=${this.mono < 0n ? '-' : '+'}${m / NS}.${(m % NS).toString().padStart(9, '0')}`;
   }
 
   /** encoding/json: time.Time marshals as RFC 3339 with nanoseconds. */
@@ -706,6 +716,8 @@ function roundDuration(d: bigint, m: bigint): bigint {
 
 export function dateFuncs(now: () => Date): FuncMap {
   const nowTime = () => GoTime.fromDate(now());
+  // time.Now's monotonic reading: nanoseconds since this function map was made
+  const start = process.hrtime.bigint();
   const asTime = (v: GoValue): GoTime => {
     if (v instanceof GoTime) return v;
     // int, int32 and int64 are Unix seconds; anything else means "now"
@@ -717,7 +729,7 @@ export function dateFuncs(now: () => Date): FuncMap {
     return formatTime(asTime(d).in(loc), layout);
   };
   return {
-    now: fn(0, () => nowTime()),
+    now: fn(0, () => nowTime().withMono(process.hrtime.bigint() - start + 1n)),
     date: fn(2, (f, d) => dateInZone(argString(f), d, 'Local')),
     dateInZone: fn(3, (f, d, z) => dateInZone(argString(f), d, argString(z))),
     date_in_zone: fn(3, (f, d, z) => dateInZone(argString(f), d, argString(z))),
