@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { renderChart, parseSet, parseYaml, type RenderChartOptions } from '../src/chart/render/index.js';
 import { IgnoreRules } from '../src/chart/render/helmignore.js';
 import { isCompatibleRange } from '../src/chart/render/semver.js';
-import { tempDir } from './helpers/archives.js';
+import { forgeTar, tempDir } from './helpers/archives.js';
 import { rejected } from './helpers/errors.js';
 import { chartFiles, chartTgz, chartYaml } from './helpers/render-charts.js';
 
@@ -314,6 +314,20 @@ describe('loading charts safely', () => {
       await writeFile(tgz, chartTgz('evil', { 'Chart.yaml': chartYaml('evil'), 'templates/x.yaml': 'a: 1' }, [{ path: 'evil/../../etc/x', data: 'boo' }]));
       const err = await rejected(renderChart({ chart: tgz }), 'PATH_UNSAFE');
       expect(err.message).toContain('chart illegally references parent directory');
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it('says plainly that a chart inside a bundle cannot be rendered yet', async () => {
+    const dir = await tempDir('airlock-render-');
+    try {
+      const tar = join(dir.path, 'bundle.tar');
+      await writeFile(tar, forgeTar([{ path: 'airlock.json', data: '{}' }, { path: 'blobs/sha256/00', data: 'x' }]));
+      const err = await rejected(renderChart({ chart: tar }), 'USAGE');
+      expect(err.message).toBe(`${tar} is not a chart archive: it has no top-level */Chart.yaml (rendering a chart inside an airlock bundle is not supported yet)`);
+      const oci = await rejected(renderChart({ chart: 'oci://registry.example/charts/app' }), 'USAGE');
+      expect(oci.message).toBe('oci://registry.example/charts/app: rendering a chart from a registry or repository is not supported yet');
     } finally {
       await dir.cleanup();
     }

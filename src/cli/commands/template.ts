@@ -28,7 +28,7 @@ function last(value: unknown): string | undefined {
 }
 
 /** `airlock template CHART`: renders a chart as `helm template` does and prints it. */
-export async function templateCommand(chart: string, flags: TemplateFlags, io: Io): Promise<void> {
+export async function templateCommand(chart: string, flags: TemplateFlags, io: Io, releaseName?: string): Promise<void> {
   const kubeVersion = last(flags.kubeVersion);
   const deterministic = last(flags.deterministic);
   const result = await renderChart({
@@ -36,7 +36,7 @@ export async function templateCommand(chart: string, flags: TemplateFlags, io: I
     valuesFiles: list(flags.values),
     set: list(flags.set),
     setString: list(flags.setString),
-    releaseName: last(flags.releaseName) ?? 'release-name',
+    releaseName: releaseName ?? last(flags.releaseName) ?? 'release-name',
     namespace: last(flags.namespace) ?? 'default',
     ...(kubeVersion !== undefined ? { kubeVersion } : {}),
     apiVersions: list(flags.apiVersions).flatMap((v) => v.split(',')),
@@ -57,7 +57,7 @@ export async function templateCommand(chart: string, flags: TemplateFlags, io: I
 
 export function register(cli: CAC): void {
   cli
-    .command('template <chart>', 'Render a chart (.tgz or folder) as helm template does, offline')
+    .command('template <name-or-chart> [chart]', 'Render a chart (.tgz or folder) as helm template [NAME] CHART does, offline')
     .option('-f, --values <file>', 'A values file (repeatable, later wins)')
     .option('--set <key=value>', 'Set values as helm --set does: a.b[0].c=x,d=y (repeatable)')
     .option('--set-string <key=value>', 'As --set, every value a string (repeatable)')
@@ -74,5 +74,7 @@ export function register(cli: CAC): void {
     .option('--json', 'Print documents, notes and values as JSON')
     .example('  airlock template ./mychart-1.2.3.tgz -f prod.yaml --set image.tag=1.2.4')
     .example('  airlock template ./mychart --show-only templates/deployment.yaml')
-    .action((chart: string, flags: TemplateFlags) => runAction(() => templateCommand(chart, flags, processIo), flags.json === true));
+    .action((first: string, second: string | undefined, flags: TemplateFlags) =>
+      runAction(() => (second === undefined ? templateCommand(first, flags, processIo) : templateCommand(second, flags, processIo, first)), flags.json === true),
+    );
 }
