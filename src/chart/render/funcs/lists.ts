@@ -24,7 +24,10 @@ function pair(name: string, arity: number, f: (...a: GoValue[]) => GoValue, vari
 
 function chunk(size: number, list: GoValue[]): GoValue[] {
   const l = list.length;
+  // Go: int(math.Floor(float64(l-1)/float64(size)) + 1); a zero or negative size gives a
+  // NaN, infinite or negative count, and make() panics
   const cs = Math.floor((l - 1) / size) + 1;
+  if (!Number.isFinite(cs) || cs < 0) throw new TemplateFuncError('runtime error: makeslice: len out of range');
   const out: GoValue[] = [];
   for (let i = 0; i < cs; i++) {
     let clen = size;

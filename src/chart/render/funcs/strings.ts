@@ -33,23 +33,21 @@ export function typedMap<T extends GoMap>(m: T, goType: string): T {
 
 const cp = (ch: string): number => ch.codePointAt(0) ?? 0;
 
-/** Go's runtime panic text for a bad slice expression. */
+/** Go's runtime panic text for a bad slice expression: `[:h] with length n` or `[l:h]`. */
 function sliceBounds(s: number | null, e: number | null, len: number): never {
-  const expr = s === null ? `[:${e}]` : e === null ? `[${s}:]` : `[${s}:${e}]`;
-  const tail = s !== null && e !== null && s > e ? '' : ` with length ${len}`;
-  throw new TemplateFuncError(`runtime error: slice bounds out of range ${expr}${tail}`);
+  if (s === null) throw new TemplateFuncError(`runtime error: slice bounds out of range [:${e}] with length ${len}`);
+  throw new TemplateFuncError(`runtime error: slice bounds out of range [${s}:${e ?? len}]`);
 }
 
-/** s[a:b] over UTF-8 bytes, with Go's panics. */
+/** s[a:b] over UTF-8 bytes, with Go's panics (a null bound is omitted, as in s[:b] and s[a:]). */
 export function byteSlice(s: string, a: number | null, b: number | null): string {
   const bytes = utf8(s);
+  const len = bytes.length;
   const start = a ?? 0;
-  const end = b ?? bytes.length;
-  if (end > bytes.length || end < 0) sliceBounds(a, b, bytes.length);
-  if (start < 0 || start > end) {
-    if (start > bytes.length) sliceBounds(a, b, bytes.length);
-    sliceBounds(a, b, bytes.length);
-  }
+  const end = b ?? len;
+  // Go checks the high bound against the length first, then low <= high
+  if (b !== null && (end > len || end < 0)) sliceBounds(a, b, len);
+  if (start < 0 || start > end) sliceBounds(start, end, len);
   return fromUtf8(bytes.subarray(start, end));
 }
 

@@ -49,6 +49,13 @@ add(S,'str-quote-values','{{ quote .a .b .c }}',{'a':1.5,'b':True,'c':None})
 add(S,'str-repeat-float-error','{{ repeat .n "a" }}',{'n':3}, expectError='wrong type for value; expected int; got float64')
 add(S,'str-upper-int-error','{{ upper .n }}',{'n':3}, expectError='wrong type for value; expected string; got float64')
 add(S,'str-substr-panic','{{ substr 4 2 "hello" }}', expectError='slice bounds out of range')
+add(S,'str-substr-start-past-end','{{ substr 5 10 "abc" }}', expectError='slice bounds out of range [5:3]')
+add(S,'str-substr-neg-start','{{ substr -1 10 "abc" }}', expectError='slice bounds out of range [:10] with length 3')
+add(S,'str-substr-inverted','{{ substr 2 1 "abc" }}', expectError='slice bounds out of range [2:1]')
+add(S,'str-substr-neg-end','{{ substr 4 -1 "abc" }}', expectError='slice bounds out of range [4:3]')
+add(S,'str-repeat-negative','{{ repeat -1 "a" }}', expectError='strings: negative Repeat count')
+add(S,'str-indent-negative','{{ indent -2 "a" }}', expectError='strings: negative Repeat count')
+add(S,'str-abbrevboth-mid','{{ abbrevboth 5 8 "0123456789abcdef" }}')
 
 L='sprig-lists.json'
 for i,t in enumerate([
@@ -65,6 +72,10 @@ for i,t in enumerate([
 ]):
     add(L, f'list-{i:03d}', t)
 add(L,'list-values','{{ first .l }} {{ last .l }} {{ rest .l }} {{ has 2 .l }} {{ has 2.0 .l }}',{'l':[1,2,3]})
+add(L,'list-chunk-zero','{{ chunk 0 (list 1 2) }}', expectError='makeslice: len out of range')
+add(L,'list-chunk-negative','{{ chunk -1 (list 1 2) }}')
+add(L,'list-chunk-negative-big','{{ chunk -1 (list 1 2 3 4 5) }}', expectError='makeslice: len out of range')
+add(L,'list-untilstep-zero','{{ untilStep 0 5 0 }}')
 add(L,'list-first-nil-error','{{ first .missing }}', expectError='nil pointer')
 add(L,'list-first-map-error','{{ first .m }}',{'m':{'a':1}}, expectError='Cannot find first on type map')
 add(L,'list-mustfirst-map-error','{{ mustFirst .m }}',{'m':{'a':1}}, expectError='Cannot find first on type map')
@@ -318,6 +329,7 @@ add(C,'randAlphaNum-len','{{ randAlphaNum 17 | len }} {{ randAlpha 3 | len }} {{
 add(C,'uuidv4-shape','{{ regexMatch "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$" uuidv4 }}')
 add(C,'bcrypt-shape','{{ regexMatch "^\\$2a\\$10\\$[./A-Za-z0-9]{53}$" (bcrypt "pw") }}')
 add(C,'htpasswd-shape','{{ regexMatch "^user:\\$2a\\$10\\$" (htpasswd "user" "pw") }}')
+add(C,'randAlpha-negative','[{{ randAlpha -1 }}][{{ randAlphaNum 0 }}]')
 add(C,'shuffle-len','{{ shuffle "abcdef" | len }}')
 add(C,'randInt-range','{{ $r := randInt 5 6 }}{{ $r }}')
 add(C,'now-type','{{ typeOf now }}')
