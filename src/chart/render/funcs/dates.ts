@@ -469,7 +469,8 @@ export function parseTime(layout: string, value: string, loc: Zone): GoTime {
     throw new ParseError(`parsing time ${quoteGo(value)} as ${quoteGo(layout)}: cannot parse ${quoteGo(rest)} as ${quoteGo(elem)}${extra}`);
   };
   let s = value;
-  let year = 1;
+  // Go's defaults for missing elements: year 0, January 1
+  let year = 0;
   let month = 1;
   let day = 1;
   let hour = 0;

@@ -55,6 +55,8 @@ add(S,'str-substr-inverted','{{ substr 2 1 "abc" }}', expectError='slice bounds 
 add(S,'str-substr-neg-end','{{ substr 4 -1 "abc" }}', expectError='slice bounds out of range [4:3]')
 add(S,'str-repeat-negative','{{ repeat -1 "a" }}', expectError='strings: negative Repeat count')
 add(S,'str-indent-negative','{{ indent -2 "a" }}', expectError='strings: negative Repeat count')
+for i,t in enumerate(['{{ nospace "a é\u00a0b" }}','{{ initials "élan vital" }}','{{ swapcase "éCOLE ßtraße" }}','{{ wrap 4 "héllo wörld foo" }}','{{ camelcase "élan_vital" }}','{{ snakecase "ÉlanVital" }}','{{ kebabcase "AbcÉfg" }}','{{ title "élan ǆ" }}','{{ upper "ǆ ß ﬁ" }}','{{ lower "İ" }}','{{ quote "\u00ad\u200b\ufeff" }}','{{ squote "\t" }}','{{ cat "a" "" "b" }}','{{ quote "" }}','{{ toString (dict "a" (list 1 .missing)) }}','{{ join "," (list .missing 1) }}']):
+    add(S, f'str-unicode-{i:03d}', t)
 add(S,'str-abbrevboth-mid','{{ abbrevboth 5 8 "0123456789abcdef" }}')
 
 L='sprig-lists.json'
@@ -121,6 +123,8 @@ for i,t in enumerate([
  '{{ 1e6 }}','{{ float64 1000000 }}','{{ float64 "0.000001" }}','{{ float64 "123456789" }}','{{ float64 "1e21" }}','{{ float64 "1e20" }}',
 ]):
     add(M, f'math-{i:03d}', t)
+for i,t in enumerate(['{{ add1 "x" }}','{{ add 1.5 1.5 }}','{{ round 1.005 2 }}','{{ round 2.675 2 }}','{{ floor "3.7" }}','{{ ceil "x" }}','{{ addf "1.1" 2 }}','{{ mulf 1e200 1e200 }}','{{ divf 1 3 | printf "%.20f" }}']):
+    add(M, f'math-more-{i:03d}', t)
 add(M,'math-values','{{ add .a .b }} {{ mul .a .b }} {{ addf .a .b }} {{ div .a 2 }} {{ max .a .b }}',{'a':7.9,'b':2})
 add(M,'math-div-zero','{{ div 1 0 }}', expectError='integer divide by zero')
 add(M,'math-divf-zero','{{ divf 1 0 }}', expectError='decimal division by 0')
@@ -158,6 +162,8 @@ for i,t in enumerate([
  '{{ getHostByName "localhost" }}',
 ]):
     add(E, f'enc-{i:03d}', t)
+for i,t in enumerate(['{{ urlParse "http://a.com" }}','{{ urlParse "//host/path" }}','{{ urlParse "http://u@h:1/p?q#f" }}','{{ urlParse "https://example.com/a%2Fb" }}','{{ urlJoin (dict "scheme" "https" "host" "h" "path" "a%2Fb") }}','{{ urlJoin (dict "host" "h" "path" "p") }}','{{ urlJoin (dict "scheme" "s" "path" "/p" "query" "a b") }}','{{ b32dec "MFRGG===" }}','{{ b32dec "mfrgg===" }}','{{ b32dec "MFRGG" }}','{{ b64dec "YWJj\\nZGVm" }}','{{ b64dec "YW=j" }}','{{ b64dec "YQ==YQ==" }}','{{ b64dec "Y" }}']):
+    add(E, f'enc-more-{i:03d}', t)
 add(E,'enc-urljoin-type-error','{{ urlJoin (dict "host" 1) }}', expectError='unable to parse host key, must be of type string, but int found')
 
 R='sprig-regex.json'
@@ -171,6 +177,8 @@ for i,t in enumerate([
  '{{ regexQuoteMeta "a.b*c" }}','{{ printf "%T" (regexFindAll "a" "a" -1) }}','{{ regexFindAll "a" "b" -1 }}','{{ regexSplit "," "a,b" 0 }}',
 ]):
     add(R, f're-{i:03d}', t)
+for i,t in enumerate(['{{ regexFindAll "(?i)AB" "ab Ab aB" -1 }}','{{ regexReplaceAll "(?m)^x" "x\\nx" "y" }}','{{ regexMatch "(?s)a.b" "a\\nb" }}','{{ regexFind "[^[:space:]]+" "  hi there" }}','{{ regexSplit "\\\\s+" " a  b " -1 }}','{{ regexReplaceAll "(a)(b)?" "ab a" "[$2]" }}','{{ regexReplaceAll "é" "café" "e" }}','{{ regexFindAll "." "héllo" -1 }}','{{ regexFind "\\\\p{Greek}+" "abc αβγ" }}','{{ regexReplaceAll "x" "x" "$" }}','{{ regexReplaceAll "(?P<first>a)" "a" "${first}-$first_" }}']):
+    add(R, f're-more-{i:03d}', t)
 add(R,'re-must-error','{{ mustRegexMatch "(" "x" }}', expectError='error parsing regexp: missing closing ): `(`')
 add(R,'re-find-panic','{{ regexFind "(" "x" }}', expectError='regexp: Compile(`(`): error parsing regexp: missing closing ): `(`')
 add(R,'re-backref-error','{{ mustRegexMatch "(a)\\\\1" "aa" }}', expectError='invalid escape sequence')
@@ -187,6 +195,12 @@ for i,t in enumerate(['{{ semver "1.2.3-beta.1+build.5" }}','{{ (semver "1.2.3")
     add(V, f'semver-obj-{i:03d}', t)
 add(V,'semver-invalid-version','{{ semverCompare ">1" "abc" }}', expectError='invalid semantic version', goDiffers='Debian semver 3.2.0 says "Invalid Semantic Version"; Helm links 3.5.0, lower case')
 add(V,'semver-invalid-constraint','{{ semverCompare "foo" "1.0.0" }}', expectError='improper constraint', goDiffers='Debian semver 3.2.0 prints the constraint without quotes; Helm links 3.5.0 (%q)')
+add(V,'semver-prerelease-group','{{ semverCompare ">=1.0.0-rc.1 <2" "1.5.0-beta" }}', goDiffers='semver >= 3.4 lets a prerelease match when any constraint of its || group names one; Debian semver 3.2.0 asks it of each constraint', expect='true')
+add(V,'semver-segment-zero','{{ semver "1.2.3-01" }}', expectError='version segment starts with 0', goDiffers='semver >= 3.4 errors are lower case; Debian 3.2.0 says "Version segment starts with 0"')
+for i,(c,v) in enumerate([('^1.2.x','1.3.0'),('~1.2.x','1.3.0'),('1.2.3 - 1.3','1.3.9'),('x','0.0.1-alpha'),('!=1.2.3-beta','1.2.3-beta'),('<=1.2.3-beta','1.2.3-alpha'),('>= 1.2, < 1.4','1.3.5'),('^0.0','0.0.5'),('~0','0.9.0'),('=1.2','1.2.5'),('1.x.3','1.5.3')]):
+    add(V, f'semver-more-{i:03d}', '{{ semverCompare %s %s }}' % (json.dumps(c), json.dumps(v)))
+for i,t in enumerate(['{{ (semver "1.2.3-alpha.10").Compare (semver "1.2.3-alpha.9") }}','{{ (semver "1.2.3-alpha").Compare (semver "1.2.3-alpha.1") }}','{{ (semver "1.2.3-1").Compare (semver "1.2.3-a") }}','{{ semver "01.2.3" }}']):
+    add(V, f'semver-cmp-{i:03d}', t)
 add(V,'semver-kube','{{ semverCompare ">=1.21-0" .kv }}',{'kv':'v1.29.2-eks-1234'})
 
 H='helm-yaml.json'
@@ -262,6 +276,8 @@ for i,t in enumerate(['{{ date "2006-01-02 15:04:05 MST" 0 }}','{{ date "Jan 2, 
  '{{ date "2006-01-02 .000 .999 PM Mon _2 002" 1700000000 }}','{{ toDate "2006-01-02 15:04:05.000" "2024-03-05 10:11:12.345" }}','{{ typeOf (toDate "2006" "2024") }}',
 ]):
     add(T, f'date-{i:03d}', t)
+for i,t in enumerate(['{{ htmlDate 1.5 | len }}','{{ date "2006" "x" | len }}','{{ toDate "02 Jan 06 15:04 MST" "05 Mar 24 10:11 UTC" }}','{{ toDate "2006-01-02" "24-03-05" }}','{{ toDate "Jan _2" "Mar  5" }}','{{ toDate "15:04" "10:11" }}']):
+    add(T, f'date-more-{i:03d}', t)
 add(T,'date-mustToDate-error','{{ mustToDate "2006-01-02" "x" }}', expectError='parsing time "x" as "2006-01-02": cannot parse "x" as "2006"')
 add(T,'date-mustDateModify-error','{{ toDate "2006" "2024" | mustDateModify "x" }}', expectError='time: invalid duration "x"')
 
