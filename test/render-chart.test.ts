@@ -279,6 +279,23 @@ describe('values: YAML and --set as Helm reads them', () => {
     expect(s).toEqual({ nested: [null, [null, '1']], k: 'v=w' });
   });
 
+  it('applies --set-json, --set-file and --set-literal in Helm\'s order', async () => {
+    const dir = await tempDir('airlock-render-');
+    try {
+      const f = join(dir.path, 'ca.pem');
+      await writeFile(f, 'line1\nline2\n');
+      const r = await render(
+        { 'Chart.yaml': chartYaml('c'), 'values.yaml': 'a: 0\n' },
+        { setJson: ['j=[1,{"k":"v"}],n='], set: ['a=1,j[0]=2'], setFile: [`ca=${f}`], setLiteral: ['lit=x,y\\z', 'a=last'] },
+      );
+      expect(r.values).toEqual({ a: 'last', j: [2n, { k: 'v' }], n: null, ca: 'line1\nline2\n', lit: 'x,y\\z' });
+      const bad = await rejected(render({ 'Chart.yaml': chartYaml('c') }, { setJson: ['a={oops'] }), 'USAGE');
+      expect(bad.message).toBe('failed parsing --set-json data a={oops');
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
   it('stops a YAML alias bomb', async () => {
     let bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n';
     for (let i = 1; i < 10; i++) {

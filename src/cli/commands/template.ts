@@ -8,6 +8,9 @@ export interface TemplateFlags {
   values?: unknown;
   set?: unknown;
   setString?: unknown;
+  setJson?: unknown;
+  setFile?: unknown;
+  setLiteral?: unknown;
   releaseName?: unknown;
   namespace?: unknown;
   kubeVersion?: unknown;
@@ -36,6 +39,9 @@ export async function templateCommand(chart: string, flags: TemplateFlags, io: I
     valuesFiles: list(flags.values),
     set: list(flags.set),
     setString: list(flags.setString),
+    setJson: list(flags.setJson),
+    setFile: list(flags.setFile),
+    setLiteral: list(flags.setLiteral),
     releaseName: releaseName ?? last(flags.releaseName) ?? 'release-name',
     namespace: last(flags.namespace) ?? 'default',
     ...(kubeVersion !== undefined ? { kubeVersion } : {}),
@@ -61,6 +67,9 @@ export function register(cli: CAC): void {
     .option('-f, --values <file>', 'A values file (repeatable, later wins)')
     .option('--set <key=value>', 'Set values as helm --set does: a.b[0].c=x,d=y (repeatable)')
     .option('--set-string <key=value>', 'As --set, every value a string (repeatable)')
+    .option('--set-json <key=json>', 'Set values from JSON: a.b=[1,{"c":2}] (repeatable)')
+    .option('--set-file <key=path>', 'Set a value to the text of a file (repeatable)')
+    .option('--set-literal <key=value>', 'Set one value taken literally, commas and all (repeatable)')
     .option('--release-name <name>', 'The release name (default release-name)')
     .option('-n, --namespace <ns>', 'The release namespace (default default)')
     .option('--kube-version <v>', 'Capabilities.KubeVersion (default v1.36.0, as Helm 3.21)')
