@@ -108,8 +108,11 @@ const ASCII = /^[\x00-\x7f]*$/;
 const isAsciiLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 const isAsciiDigit = (c: number): boolean => c >= 48 && c <= 57;
 
-/** yaml.v2's keyList.Less for string keys: letters before digits, digit runs compared as numbers. */
-export function yamlKeyLess(a: string, b: string): boolean {
+/**
+ * yaml.v2's keyList.Less for string keys: letters before digits, digit runs compared as
+ * numbers. yaml.v3 (`v3`) puts a letter after a digit run first instead ("1e" < "10").
+ */
+export function yamlKeyLess(a: string, b: string, v3 = false): boolean {
   // runes as code points; ASCII strings index directly (the common case, and much faster)
   const ar = ASCII.test(a) ? null : [...a].map((c) => c.codePointAt(0)!);
   const br = ASCII.test(b) ? null : [...b].map((c) => c.codePointAt(0)!);
@@ -119,14 +122,18 @@ export function yamlKeyLess(a: string, b: string): boolean {
   const bt = (i: number): number => (br ? br[i]! : b.charCodeAt(i));
   const letter = (c: number) => (c < 128 ? isAsciiLetter(c) : isLetter(c));
   const digit = (c: number) => (c < 128 ? isAsciiDigit(c) : isDigit(c));
+  let digits = false;
   for (let i = 0; i < alen && i < blen; i++) {
     const ac = at(i);
     const bc = bt(i);
-    if (ac === bc) continue;
+    if (ac === bc) {
+      digits = digit(ac);
+      continue;
+    }
     const al = letter(ac);
     const bl = letter(bc);
     if (al && bl) return ac < bc;
-    if (al || bl) return bl;
+    if (al || bl) return v3 && digits ? al : bl;
     let an = 0n;
     let bn = 0n;
     if (ac === 48 || bc === 48) {
@@ -150,8 +157,8 @@ export function yamlKeyLess(a: string, b: string): boolean {
 }
 
 /** Go's sort.Sort is not stable, but keys are distinct, so any correct sort gives the same order. */
-export function yamlSortKeys(keys: string[]): string[] {
-  return [...keys].sort((x, y) => (yamlKeyLess(x, y) ? -1 : yamlKeyLess(y, x) ? 1 : 0));
+export function yamlSortKeys(keys: string[], v3 = false): string[] {
+  return [...keys].sort((x, y) => (yamlKeyLess(x, y, v3) ? -1 : yamlKeyLess(y, x, v3) ? 1 : 0));
 }
 
 /** The YAML node go-yaml v2's Marshal makes for a string. */
@@ -184,7 +191,11 @@ function jsonTextToNode(text: string): YNode {
         return m;
       }
       for (;;) {
+        const keyStart = i;
         const k = parse() as string;
+        // encoding/json leaves U+0085 raw; in a key go-yaml reads it as a line break, and
+        // an implicit key cannot span lines: Unmarshal fails, and toYaml gives ""
+        if (text.slice(keyStart, i).includes('\u0085')) throw new YamlError("yaml: could not find expected ':'");
         i++; // ':'
         m[k] = parse();
         if (text[i++] === '}') return m;

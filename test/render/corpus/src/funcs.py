@@ -382,6 +382,26 @@ add(U,'helm-fromYaml-flow-list-error','{{ fromYaml . }}','["one", "two"]')
 add(U,'helm-fromYamlArray-map-error','{{ fromYamlArray . }}','hello: world')
 add(U,'helm-lookup','{{ lookup "v1" "Namespace" "" "unlikelynamespace99999999" }}','x')
 
+# toYaml / toYamlPretty over generated nested values (fixed seed): the emitter's
+# contexts (map in list in map, long folded scalars, block scalars at depth)
+import random
+rng = random.Random(20261129)
+ATOMS = ['', ' ', 'a', 'yes', 'No', '~', 'null', '1', '-1', '1.5', '1e5', '0x1f', '12:30', '2024-01-01', 'a: b', 'a #b', '#c', '- d', '? e', ': f',
+         '[g]', '{h}', '*i', '&j', '!k', '|l', '>m', "'n'", '"o"', '%p', '@q', '`r', 'x\ny', 'x\n', '\nx', 'x\n\n', ' x\ny', 'x \ny', 'tab\tx', 'é', '\u0085',
+         'word ' * 25, ('w' * 30 + ' ') * 4, 'k: ' + 'v ' * 45, 'x' * 90, 'multi\nline ' + 'z ' * 50, 0, 1, -2.5, 1e21, 123456789, 0.1, True, False, None]
+def gen(depth):
+    r = rng.random()
+    if depth > 3 or r < 0.45:
+        return rng.choice(ATOMS)
+    if r < 0.7:
+        return [gen(depth + 1) for _ in range(rng.randint(0, 3))]
+    return {str(rng.choice(ATOMS))[:20] if rng.random() < 0.5 else rng.choice(['a', 'b10', 'b9', 'key', 'Key', '_k', '1', '10']): gen(depth + 1) for _ in range(rng.randint(0, 4))}
+for i in range(150):
+    v = {'root': gen(0)}
+    add(H, f'toyaml-gen-{i:03d}', '{{ toYaml .root }}', v)
+    add('helm-yamlpretty.json', f'pretty-gen-{i:03d}', '{{ toYamlPretty .root }}', v)
+    add(H, f'toyaml-gen-nindent-{i:03d}', 'spec:\n  x:{{- toYaml .root | nindent 4 }}', v)
+
 for f,cases in files.items():
     with open(os.path.join(OUT,f),'w') as fh:
         json.dump(cases, fh, indent=1, ensure_ascii=False)
