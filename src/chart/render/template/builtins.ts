@@ -4,6 +4,7 @@ import { GoObject, type GoParamType, type GoValue } from './types.js';
 import { isMap, sprint, sprintf, sprintln, typeName } from './fmt.js';
 import { isFunc, toGo, truth, type Val } from './values.js';
 import { isPrint } from './quote.js';
+import { GoComplex } from './complex.js';
 
 /** An error a builtin returns; the executor reports it as `error calling NAME: MSG`. */
 export class BuiltinError extends Error {}
@@ -78,6 +79,7 @@ function eq(args: Val[]): Val {
         err(`non-comparable types ${showS(a1)}: ${typeName(toGo(a1))}, ${typeName(toGo(a))}: ${show(a)}`);
       }
       if (n1 || n2) t = n1 === n2;
+      else if (a1 instanceof GoComplex && a instanceof GoComplex) t = a1.re === a.re && a1.im === a.im;
       else if (a instanceof GoObject) t = a1 === a;
       else err(`non-comparable type ${showS(a)}: ${typeName(toGo(a))}`);
     } else {
