@@ -7,7 +7,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node as YamlLibNode } from 'yaml';
 import type { GoMap, GoValue } from '../template/types.js';
-import { formatFloat, isGoMap } from './gofmt.js';
+import { formatFloat, isGoMap, quoteGo } from './gofmt.js';
 import { marshalJSON, parseJSON } from './json.js';
 import { parseGoInt } from './cast.js';
 import { emitYaml, type YNode } from './yamlemit.js';
@@ -319,6 +319,8 @@ function nodeToV2(node: unknown, doc: Document): V2 {
     const merges: V2[] = [];
     for (const p of node.items) {
       const k = nodeToV2(p.key, doc);
+      // go-yaml v2 refuses unhashable keys while decoding
+      if (Array.isArray(k) || k instanceof Map) throw new YamlError(`error converting YAML to JSON: yaml: invalid map key: ${goSyntax(k)}`);
       const v = nodeToV2(p.value, doc);
       if (k === '<<' && isScalar(p.key) && (p.key as { type?: string }).type === 'PLAIN') {
         merges.push(v);
@@ -350,8 +352,21 @@ function keyOf(m: Map<V2, V2>, k: V2): V2 {
   return k;
 }
 
+/** Go's %+#v of a go-yaml v2 value, for sigs.k8s.io/yaml's "unsupported map key" error. */
+function goSyntax(v: V2, nested = false): string {
+  if (v === null) return nested ? 'interface {}(nil)' : '<nil>';
+  if (typeof v === 'string') return quoteGo(v);
+  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'bigint') return v > (1n << 63n) - 1n ? '0x' + v.toString(16) : v.toString();
+  if (typeof v === 'number') return formatFloat(v, 'g');
+  if (Array.isArray(v)) return `[]interface {}{${v.map((x) => goSyntax(x, true)).join(', ')}}`;
+  // fmt sorts map keys; keys of mixed types sort by type first, as Go's fmtsort does not portably
+  const entries = [...v.entries()].sort(([a], [b]) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
+  return `map[interface {}]interface {}{${entries.map(([k, x]) => `${goSyntax(k, true)}:${goSyntax(x, true)}`).join(', ')}}`;
+}
+
 /** sigs.k8s.io/yaml's key conversion to JSON object keys. */
-function jsonKey(k: V2): string {
+function jsonKey(k: V2, v: V2): string {
   if (typeof k === 'string') return k;
   if (typeof k === 'bigint') return k.toString();
   if (typeof k === 'boolean') return k ? 'true' : 'false';
@@ -359,7 +374,8 @@ function jsonKey(k: V2): string {
     const s = formatFloat(Math.fround(k), 'g');
     return s === '+Inf' ? '.inf' : s === '-Inf' ? '-.inf' : s === 'NaN' ? '.nan' : shortestFloat32(k);
   }
-  throw new YamlError(`error converting YAML to JSON: Unsupported map key of type: ${k === null ? '%!s(<nil>)' : 'slice'}`);
+  const type = k === null ? '%!s(<nil>)' : Array.isArray(k) ? '[]interface {}' : 'map[interface {}]interface {}';
+  throw new YamlError(`error converting YAML to JSON: unsupported map key of type: ${type}, key: ${goSyntax(k)}, value: ${goSyntax(v)}`);
 }
 
 /** strconv.FormatFloat(f, 'g', -1, 32): the shortest digits that round-trip through float32. */
@@ -375,13 +391,11 @@ function shortestFloat32(f: number): string {
 function v2ToGo(v: V2): GoValue {
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
   if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new YamlError(`error converting YAML to JSON: json: unsupported value: ${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'}`);
-    return v;
-  }
+  // NaN and ±Inf stay here; encoding/json refuses them below, in its own (sorted) order
+  if (typeof v === 'number') return v;
   if (Array.isArray(v)) return v.map(v2ToGo);
   const m: GoMap = {};
-  for (const [k, x] of v) m[jsonKey(k)] = v2ToGo(x);
+  for (const [k, x] of v) m[jsonKey(k, x)] = v2ToGo(x);
   return m;
 }
 
@@ -401,7 +415,13 @@ function parseV2(text: string): V2 {
 
 /** sigs.k8s.io/yaml Unmarshal into interface{}: YAML → JSON → Go values (numbers float64). */
 export function parseYamlToGo(text: string): GoValue {
-  return v2ToGo(parseV2(text));
+  const v = v2ToGo(parseV2(text));
+  try {
+    marshalJSON(v);
+  } catch (e) {
+    throw new YamlError(`error converting YAML to JSON: ${(e as Error).message}`);
+  }
+  return v;
 }
 
 function kindForJSON(v: GoValue): string {

@@ -402,6 +402,38 @@ for i in range(150):
     add('helm-yamlpretty.json', f'pretty-gen-{i:03d}', '{{ toYamlPretty .root }}', v)
     add(H, f'toyaml-gen-nindent-{i:03d}', 'spec:\n  x:{{- toYaml .root | nindent 4 }}', v)
 
+# fromYaml over generated YAML 1.1 documents (fixed seed): scalar resolution and nesting
+SCALARS = ['1', '-1', '+1', '1_000', '0b101', '-0b11', '0x1F', '0o17', '017', '08', '1.5', '1.', '.5', '-.5', '+.5', '1e3', '1E-3', '12e3', '1.5e+3', '.inf', '-.Inf', '.NaN',
+           '12:30', '1:20:30', '190:20:30.15', '2001-12-14', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10', 'yes', 'No', 'ON', 'off', 'y', 'N', 'true', 'False',
+           '~', 'null', 'NULL', 'Null', 'plain text', 'a:b', 'a#b', 'http://x.y/z?q=1', '-x', '"quoted"', "'single ''q'''", '"esc \\t \\u00e9 \\x41"', '9223372036854775807',
+           '9223372036854775808', '18446744073709551616', '-9223372036854775809', '1e400', '0.1e1', '00', '0', '-0', '+0.0', '0x', '1__0']
+KEYS = ['a', 'b', 'yes', 'on', '1', '1.5', 'true', '"q"', 'k1', 'K', 'y', '0x10', '010', '-1', '1e3', '.5']
+def ydoc(depth, indent):
+    out = []
+    used = set()
+    for _ in range(rng.randint(1, 4)):
+        k = rng.choice(KEYS)
+        if k in used: continue
+        used.add(k)
+        r = rng.random()
+        pad = ' ' * indent
+        if depth < 3 and r < 0.25:
+            out.append(f'{pad}{k}:')
+            out.extend(ydoc(depth + 1, indent + 2))
+        elif depth < 3 and r < 0.4:
+            out.append(f'{pad}{k}:')
+            for _ in range(rng.randint(1, 3)):
+                out.append(f'{pad}- {rng.choice(SCALARS)}')
+        elif r < 0.5:
+            out.append(f'{pad}{k}: [{", ".join(rng.choice(SCALARS[:40]) for _ in range(rng.randint(0, 3)))}]')
+        else:
+            out.append(f'{pad}{k}: {rng.choice(SCALARS)}')
+    return out
+for i, y in enumerate(['~: 1', 'null: [1, "a", ~, 18446744073709551615]', '? [a, b]\n: c', 'a:\n  ~: x']):
+    add(H, f'fromyaml-nullkey-{i:03d}', '{{ toJson (fromYaml .y) }}', {'y': y})
+for i in range(120):
+    add(H, f'fromyaml-gen-{i:03d}', '{{ toJson (fromYaml .y) }}', {'y': '\n'.join(ydoc(0, 0)) + '\n'})
+
 for f,cases in files.items():
     with open(os.path.join(OUT,f),'w') as fh:
         json.dump(cases, fh, indent=1, ensure_ascii=False)
