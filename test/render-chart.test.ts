@@ -160,6 +160,29 @@ describe('airlock template: an umbrella chart', () => {
     }
   });
 
+  it('reads an apiVersion v1 chart with requirements.yaml', async () => {
+    const r = await render({
+      'Chart.yaml': 'apiVersion: v1\nname: old\nversion: 0.1.0\n',
+      'requirements.yaml': 'dependencies:\n  - name: sub\n    version: 0.1.0\n    condition: sub.enabled\n',
+      'values.yaml': 'sub:\n  enabled: false\n',
+      'templates/a.yaml': 'kind: A\nreq: {{ .Files.Get "requirements.yaml" | len }}\n',
+      'charts/sub/Chart.yaml': 'name: sub\nversion: 0.1.0\n',
+      'charts/sub/templates/b.yaml': 'kind: B\n',
+    });
+    expect(Object.keys(bySource(r.output))).toEqual(['old/templates/a.yaml']);
+    expect(r.output).toContain('req: 74'); // v1 keeps requirements.yaml among its files
+    const on = await render(
+      {
+        'Chart.yaml': 'apiVersion: v1\nname: old\nversion: 0.1.0\n',
+        'requirements.yaml': 'dependencies:\n  - name: sub\n    version: 0.1.0\n    condition: sub.enabled\n',
+        'charts/sub/Chart.yaml': 'name: sub\nversion: 0.1.0\n',
+        'charts/sub/templates/b.yaml': 'kind: B\napi: {{ .Chart.APIVersion }}\n',
+      },
+      { set: ['sub.enabled=true'] },
+    );
+    expect(bySource(on.output)['old/charts/sub/templates/b.yaml']).toEqual(['kind: B\napi: v1']);
+  });
+
   it('prints only the templates asked for with --show-only', async () => {
     const r = await render(umbrella(), { showOnly: ['charts/web/templates/svc.yaml'] });
     expect(r.output.startsWith('---\n# Source: shop/charts/web/templates/svc.yaml\n')).toBe(true);
