@@ -24,7 +24,7 @@ const err = (msg: string): never => {
 };
 
 /** Go's basicKind for comparisons. */
-type Kind = 'invalid' | 'bool' | 'int' | 'float' | 'string' | 'other';
+type Kind = 'invalid' | 'bool' | 'int' | 'float' | 'complex' | 'string' | 'other';
 function kindOf(v: Val): Kind {
   if (v === undefined || v === null) return 'invalid';
   switch (typeof v) {
@@ -37,7 +37,7 @@ function kindOf(v: Val): Kind {
     case 'string':
       return 'string';
   }
-  return 'other';
+  return v instanceof GoComplex ? 'complex' : 'other';
 }
 
 /** reflect Kind name for "non-comparable types" comparisons of non-basic values. */
@@ -79,9 +79,10 @@ function eq(args: Val[]): Val {
         err(`non-comparable types ${showS(a1)}: ${typeName(toGo(a1))}, ${typeName(toGo(a))}: ${show(a)}`);
       }
       if (n1 || n2) t = n1 === n2;
-      else if (a1 instanceof GoComplex && a instanceof GoComplex) t = a1.re === a.re && a1.im === a.im;
       else if (a instanceof GoObject) t = a1 === a;
       else err(`non-comparable type ${showS(a)}: ${typeName(toGo(a))}`);
+    } else if (k1 === 'complex') {
+      t = (a1 as GoComplex).re === (a as GoComplex).re && (a1 as GoComplex).im === (a as GoComplex).im;
     } else {
       t = a1 === a;
     }
@@ -96,7 +97,7 @@ function lt(a: Val, b: Val): boolean {
   const k2 = kindOf(b);
   if (k2 === 'invalid' || k2 === 'other') err('invalid type for comparison');
   if (k1 !== k2) incompatible(a, b);
-  if (k1 === 'bool') err('invalid type for comparison');
+  if (k1 === 'bool' || k1 === 'complex') err('invalid type for comparison');
   return (a as number | bigint | string) < (b as number | bigint | string);
 }
 
