@@ -196,26 +196,29 @@ function nospace(s: string): string {
 
 const isConnector = (c: number): boolean => c === 0x2d || c === 0x5f || isSpace(c);
 
-/** xstrings.ToPascalCase (sprig 3.3's camelcase): upper-case after connectors, other runes kept. */
+/**
+ * xstrings 1.5's ToPascalCase (sprig 3.3's camelcase): words split at connectors (space,
+ * '-', '_'), each word's first rune upper-cased; a word that starts upper-case has its
+ * following upper-case runes lowered ("GOLANG_IS_GREAT" → "GolangIsGreat").
+ */
 function pascalCase(str: string): string {
   if (str === '') return '';
   const runes = [...str];
   let out = '';
   let i = 0;
   let r0 = '';
+  let firstUpper = false;
+  // leading connectors are kept
   for (; i < runes.length; ) {
     r0 = runes[i++]!;
     if (!isConnector(cp(r0))) {
+      firstUpper = isUpper(cp(r0));
       r0 = toUpperRune(r0);
       break;
     }
     out += r0;
   }
-  if (i >= runes.length) {
-    // only connectors, or one rune after them
-    if (!isConnector(cp(r0)) || out.length === 0) return isConnector(cp(r0)) ? out : out + r0;
-    return out;
-  }
+  if (i >= runes.length) return isConnector(cp(r0)) ? out : out + r0;
   for (; i < runes.length; ) {
     const r1 = r0;
     r0 = runes[i++]!;
@@ -223,8 +226,16 @@ function pascalCase(str: string): string {
       out += r1;
       continue;
     }
-    if (isConnector(cp(r1))) r0 = toUpperRune(r0);
-    else out += r1;
+    if (isConnector(cp(r1))) {
+      firstUpper = isUpper(cp(r0));
+      r0 = toUpperRune(r0);
+    } else {
+      if (firstUpper) {
+        if (isUpper(cp(r0))) r0 = toLowerRune(r0);
+        else firstUpper = false;
+      }
+      out += r1;
+    }
   }
   return out + r0;
 }
@@ -239,7 +250,12 @@ const enum W {
   punct,
   other,
 }
-const isAlphabet = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+/** xstrings' isAlphabet: a letter, but not a CJK ideograph. */
+const isAlphabet = (c: number): boolean => {
+  if (!isLetter(c)) return false;
+  if (c < 0x3400) return true;
+  return !((c >= 0x4e00 && c <= 0x9fcc) || (c >= 0x3400 && c <= 0x4d85) || (c >= 0x20000 && c <= 0x2b81d));
+};
 
 function nextWord(runes: string[], pos: number): { wt: W; word: string; next: number } {
   if (pos >= runes.length) return { wt: W.invalid, word: '', next: pos };

@@ -57,6 +57,9 @@ add(S,'str-repeat-negative','{{ repeat -1 "a" }}', expectError='strings: negativ
 add(S,'str-indent-negative','{{ indent -2 "a" }}', expectError='strings: negative Repeat count')
 for i,t in enumerate(['{{ nospace "a é\u00a0b" }}','{{ initials "élan vital" }}','{{ swapcase "éCOLE ßtraße" }}','{{ wrap 4 "héllo wörld foo" }}','{{ camelcase "élan_vital" }}','{{ snakecase "ÉlanVital" }}','{{ kebabcase "AbcÉfg" }}','{{ title "élan ǆ" }}','{{ upper "ǆ ß ﬁ" }}','{{ lower "İ" }}','{{ quote "\u00ad\u200b\ufeff" }}','{{ squote "\t" }}','{{ cat "a" "" "b" }}','{{ quote "" }}','{{ toString (dict "a" (list 1 .missing)) }}','{{ join "," (list .missing 1) }}']):
     add(S, f'str-unicode-{i:03d}', t)
+# camelcase is xstrings 1.5's ToPascalCase in sprig 3.3; Debian's sprig 3.2.3 calls an older ToCamelCase
+for i,(a,b) in enumerate([('some_words','SomeWords'),('http_server','HttpServer'),('no_https','NoHttps'),('_complex__case_','_Complex_Case_'),('some words','SomeWords'),('GOLANG_IS_GREAT','GolangIsGreat'),('fooBar_baz','FooBarBaz'),('HTTPServer_x','HttpserverX')]):
+    add(S, f'str-camelcase-pascal-{i:03d}', '{{ camelcase %s }}' % json.dumps(a), goDiffers='sprig 3.3 camelcase = xstrings 1.5 ToPascalCase (samples from its doc comment; the last two follow its code); Debian has sprig 3.2.3 with an older xstrings', expect=b)
 add(S,'str-abbrevboth-mid','{{ abbrevboth 5 8 "0123456789abcdef" }}')
 
 L='sprig-lists.json'
@@ -433,6 +436,23 @@ for i, y in enumerate(['~: 1', 'null: [1, "a", ~, 18446744073709551615]', '? [a,
     add(H, f'fromyaml-nullkey-{i:03d}', '{{ toJson (fromYaml .y) }}', {'y': y})
 for i in range(120):
     add(H, f'fromyaml-gen-{i:03d}', '{{ toJson (fromYaml .y) }}', {'y': '\n'.join(ydoc(0, 0)) + '\n'})
+
+# string functions over generated text (fixed seed): case mapping, word splitting, quoting
+ALPHA = list('abcXYZ019 _-.:/\t') + ['é', 'ß', 'ǆ', 'İ', 'Σ', 'ς', 'ﬁ', '日本', '😀', 'e\u0301', '\u00a0', '\u2028', 'Ⅻ', '٣']
+ASCII_ALPHA = list('abcdefXYZ0189 _-.:/,!?') + ['  ']
+def rstr(alpha, n):
+    return ''.join(rng.choice(alpha) for _ in range(n))
+UNI_FUNCS = ['upper', 'lower', 'title', 'untitle', 'swapcase', 'snakecase', 'kebabcase', 'quote', 'squote', 'trim', 'toString', 'sha256sum', 'b64enc', 'b32enc', 'adler32sum', 'len', 'regexQuoteMeta']
+ASCII_FUNCS = ['initials', 'nospace', 'trunc 7', 'trunc -5', 'abbrev 9', 'abbrevboth 3 9', 'wrap 6', 'wrapWith 5 "|"', 'substr 2 6', 'indent 3', 'nindent 2', 'replace " " "_"', 'trimAll "a "', 'trimPrefix "a"', 'trimSuffix "/"', 'splitList " "', 'split ":"', 'splitn "-" 2', 'repeat 2', 'contains "a"', 'hasPrefix "X"', 'plural "one" "many"']
+for i in range(160):
+    f = rng.choice(UNI_FUNCS)
+    add(S, f'str-gen-uni-{i:03d}', '{{ %s .s }}' % f, {'s': rstr(ALPHA, rng.randint(0, 12))})
+for i in range(160):
+    f = rng.choice(ASCII_FUNCS)
+    if f.startswith('plural'):
+        add(S, f'str-gen-ascii-{i:03d}', '{{ plural "one" "many" %d }}' % rng.randint(0, 3))
+    else:
+        add(S, f'str-gen-ascii-{i:03d}', '{{ %s .s }}' % f, {'s': rstr(ASCII_ALPHA, rng.randint(0, 30))})
 
 for f,cases in files.items():
     with open(os.path.join(OUT,f),'w') as fh:
