@@ -454,6 +454,34 @@ for i in range(160):
     else:
         add(S, f'str-gen-ascii-{i:03d}', '{{ %s .s }}' % f, {'s': rstr(ASCII_ALPHA, rng.randint(0, 30))})
 
+# semverCompare over generated constraints and release versions (no prereleases, where
+# Debian's semver 3.2 and Helm's 3.5 agree)
+OPS = ['', '=', '!=', '>', '<', '>=', '<=', '~', '~>', '^', '=>', '=<']
+def rpart():
+    return rng.choice(['0', '1', '2', '10', 'x', '*', 'X'])
+def rver(parts):
+    return '.'.join(rpart() for _ in range(parts))
+def rconstraint():
+    groups = []
+    for _ in range(rng.randint(1, 2)):
+        cs = []
+        n = rng.randint(1, 2)
+        for _ in range(n):
+            # a hyphen range followed by more constraints is rewritten differently by
+            # Debian's semver 3.2 (no separating space): those cases are by hand below
+            if n == 1 and rng.random() < 0.3:
+                cs.append(f'{rver(rng.randint(1, 3)).replace("x", "1").replace("*", "2").replace("X", "0")} - {rver(rng.randint(1, 3)).replace("x", "3").replace("*", "4").replace("X", "5")}')
+            else:
+                cs.append(rng.choice(OPS) + rng.choice(['', ' ']) + rng.choice(['', 'v']) + rver(rng.randint(1, 3)))
+        groups.append(rng.choice([', ', ' ']).join(cs))
+    return ' || '.join(groups)
+add(V,'semver-range-then-more-1','{{ semverCompare "1 - 10 != v0.1.0" "v10.0.0" }}', goDiffers='semver >= 3.4 rewrites a hyphen range with a trailing space; Debian semver 3.2 glues it to the next constraint (improper constraint)', expect='true')
+add(V,'semver-range-then-more-2','{{ semverCompare "1.2 - 1.4 >1.3" "1.3.5" }}', goDiffers='semver >= 3.4 rewrites a hyphen range with a trailing space; Debian semver 3.2 glues it to the next constraint (improper constraint)', expect='false')
+add(V,'semver-range-then-more-3','{{ semverCompare "1.2 - 1.4 >1.3" "1.4.0" }}', goDiffers='semver >= 3.4 rewrites a hyphen range with a trailing space; Debian semver 3.2 glues it to the next constraint (improper constraint)', expect='true')
+for i in range(200):
+    v = '.'.join(str(rng.choice([0, 1, 2, 3, 10])) for _ in range(3))
+    add(V, f'semver-gen-{i:03d}', '{{ semverCompare %s %s }}' % (json.dumps(rconstraint()), json.dumps(rng.choice(['', 'v']) + v)))
+
 for f,cases in files.items():
     with open(os.path.join(OUT,f),'w') as fh:
         json.dump(cases, fh, indent=1, ensure_ascii=False)
