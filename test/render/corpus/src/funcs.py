@@ -482,6 +482,29 @@ for i in range(200):
     v = '.'.join(str(rng.choice([0, 1, 2, 3, 10])) for _ in range(3))
     add(V, f'semver-gen-{i:03d}', '{{ semverCompare %s %s }}' % (json.dumps(rconstraint()), json.dumps(rng.choice(['', 'v']) + v)))
 
+# merge / mergeOverwrite over generated nested maps (mergo semantics)
+MVALS = ['', 'x', 0, 1, 2.5, True, False, None, [], [1], ['a', 'b'], {}]
+def rmap(depth):
+    m = {}
+    for _ in range(rng.randint(0, 4)):
+        k = rng.choice(['a', 'b', 'c', 'd'])
+        m[k] = rmap(depth + 1) if depth < 2 and rng.random() < 0.35 else rng.choice(MVALS)
+    return m
+def has_map_over_value(a, b):
+    # mergo 1.0 (Helm) replaces a non-empty non-map with a map under overwrite; mergo 0.3 (Debian) keeps it
+    for k, v in b.items():
+        if k in a:
+            if isinstance(v, dict) and not isinstance(a[k], dict) and a[k] not in ('', 0, False, None, [], {}) :
+                return True
+            if isinstance(v, dict) and isinstance(a[k], dict) and has_map_over_value(a[k], v):
+                return True
+    return False
+for i in range(150):
+    a, b = rmap(0), rmap(0)
+    add(D, f'dict-merge-gen-{i:03d}', '{{ toJson (merge .a .b) }}|{{ toJson .b }}', {'a': a, 'b': b})
+    if not has_map_over_value(a, b):
+        add(D, f'dict-mergeoverwrite-gen-{i:03d}', '{{ toJson (mergeOverwrite .a .b) }}', {'a': a, 'b': b})
+
 for f,cases in files.items():
     with open(os.path.join(OUT,f),'w') as fh:
         json.dump(cases, fh, indent=1, ensure_ascii=False)
