@@ -26,6 +26,17 @@ export function typedSlice<T extends GoValue[]>(a: T, goType: string): T {
   Object.defineProperty(a, SLICE_TYPE, { value: goType, enumerable: false, writable: true, configurable: true });
   return a;
 }
+/**
+ * Marks an empty array as Go's nil slice (a function returned `nil` of a slice type):
+ * it prints `[]` like an empty one, but encoding/json writes `null` for it.
+ */
+export const NIL_SLICE: unique symbol = Symbol('airlock.go.nilSlice');
+export function nilSlice(goType = '[]interface {}'): GoValue[] {
+  const a = typedSlice([] as GoValue[], goType);
+  Object.defineProperty(a, NIL_SLICE, { value: true, enumerable: false });
+  return a;
+}
+
 export function typedMap<T extends GoMap>(m: T, goType: string): T {
   Object.defineProperty(m, MAP_TYPE, { value: goType, enumerable: false, writable: true, configurable: true });
   return m;

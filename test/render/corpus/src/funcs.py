@@ -505,6 +505,28 @@ for i in range(150):
     if not has_map_over_value(a, b):
         add(D, f'dict-mergeoverwrite-gen-{i:03d}', '{{ toJson (mergeOverwrite .a .b) }}', {'a': a, 'b': b})
 
+# regex functions over generated RE2 patterns and inputs (fixed seed)
+RATOMS = ['a', 'b', '.', '\\d', '\\w', '\\s', '\\S', '[a-c]', '[^a]', '[[:alpha:]]', '[[:digit:]_]', '(a|ab)', '(?:b|c)', 'é', '😀', '\\.', '\\-', '-', '\\{', '}', ']', 'x{2}', '\\p{L}', '\\pN', '[\\s\\d]', '^', '$', '\\b', '(?i:A)', '\\x41', '\\Qa.b\\E', '\\t', '[é😀]']
+RQUANT = ['', '', '*', '+', '?', '{1,2}', '*?', '+?']
+RINPUT = list('abcABC01 _-.é\t\n') + ['😀', 'ab', 'x.y', 'a{', '}]']
+def rpattern():
+    return ''.join(rng.choice(RATOMS) + rng.choice(RQUANT) for _ in range(rng.randint(1, 3)))
+for i in range(200):
+    pat = rpattern()
+    inp = ''.join(rng.choice(RINPUT) for _ in range(rng.randint(0, 12)))
+    f = rng.choice(['findall', 'replace', 'split', 'match', 'find'])
+    if f == 'findall':
+        t = '{{ mustRegexFindAll .p .s -1 | toJson }}'
+    elif f == 'replace':
+        t = '{{ mustRegexReplaceAll .p .s "<$0>" | toJson }}'
+    elif f == 'split':
+        t = '{{ mustRegexSplit .p .s -1 | toJson }}'
+    elif f == 'match':
+        t = '{{ mustRegexMatch .p .s }}'
+    else:
+        t = '{{ mustRegexFind .p .s | toJson }}'
+    add(R, f're-gen-{i:03d}', t, {'p': pat, 's': inp})
+
 for f,cases in files.items():
     with open(os.path.join(OUT,f),'w') as fh:
         json.dump(cases, fh, indent=1, ensure_ascii=False)
