@@ -37,6 +37,14 @@ export function nilSlice(goType = '[]interface {}'): GoValue[] {
   return a;
 }
 
+/** Marks an empty object as Go's nil map: it prints `map[]`, and encoding/json writes `null`. */
+export const NIL_MAP: unique symbol = Symbol('airlock.go.nilMap');
+export function nilMap(): GoMap {
+  const m: GoMap = {};
+  Object.defineProperty(m, NIL_MAP, { value: true, enumerable: false });
+  return m;
+}
+
 export function typedMap<T extends GoMap>(m: T, goType: string): T {
   Object.defineProperty(m, MAP_TYPE, { value: goType, enumerable: false, writable: true, configurable: true });
   return m;

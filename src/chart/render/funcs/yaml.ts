@@ -436,6 +436,8 @@ function kindForJSON(v: GoValue): string {
 export function fromYaml(text: string): GoMap {
   try {
     const v = parseYamlToGo(text);
+    // an empty or null document decodes to JSON null, which sigs.k8s.io/yaml decodes into
+    // its own interface{} parameter (Decode(&obj)), leaving the map empty but not nil
     if (v === null) return {};
     if (isGoMap(v)) return v;
     return { Error: `error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${kindForJSON(v)} into Go value of type map[string]interface {}` };

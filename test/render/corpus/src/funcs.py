@@ -112,6 +112,8 @@ add(D,'dict-set-nil-error','{{ set .missing "a" 1 }}', expectError='assignment t
 add(D,'dict-get-wrongtype','{{ get "x" "a" }}', expectError='can\'t handle "x" for arg of type map[string]interface {}')
 add(D,'dict-get-wrongtype-value','{{ get .s "a" }}', {'s':'x'}, expectError='wrong type for value; expected map[string]interface {}; got string')
 add(D,'dict-hasKey-nil','{{ hasKey .missing "a" }}')
+for i,t in enumerate(['{{ merge .missing | toJson }}','{{ merge .missing (dict) | toJson }}','{{ merge .missing .missing | toJson }}','{{ mergeOverwrite .missing (dict "a" 1) | toJson }}','{{ fromJson "null" | toJson }}','{{ fromYaml "" | toJson }}','{{ fromYaml "~" | toJson }}','{{ fromYamlArray "" | toJson }}','{{ fromJsonArray "null" | toJson }}','{{ rest (list) | toJson }}','{{ initial (list) | toJson }}','{{ concat | toJson }}','{{ concat (list) | toJson }}','{{ regexFindAll "z" "a" -1 | toJson }}','{{ regexSplit "a" "b" 0 | toJson }}','{{ fromJson "null" }}','{{ merge .missing }}']):
+    add(D, f'dict-nil-{i:03d}', t)
 add(D,'dict-dig-few-args','{{ dig "a" (dict) }}', expectError='dig needs at least three arguments')
 
 M='sprig-math.json'
@@ -526,6 +528,62 @@ for i in range(200):
     else:
         t = '{{ mustRegexFind .p .s | toJson }}'
     add(R, f're-gen-{i:03d}', t, {'p': pat, 's': inp})
+
+# math, conversions, defaults, lists and JSON over generated arguments (fixed seed)
+NUMS = [0, 1, -1, 2.5, -2.5, 1e6, 1e21, 0.1, 3, 7, 1e-7, 123456789.5, 9007199254740993]
+STRS = ['', '0', '1', '-3', '2.5', '1e3', '0x10', '010', '12.000', ' 4', 'abc', 'true']
+def rarg():
+    r = rng.random()
+    if r < 0.4: return ('v', rng.choice(NUMS))
+    if r < 0.6: return ('v', rng.choice(STRS))
+    if r < 0.7: return ('v', rng.choice([True, False, None]))
+    return ('c', rng.choice(['1', '2', '-3', '0', '2.5', '"7"', 'true', '.missing']))
+for i in range(200):
+    f = rng.choice(['add', 'sub', 'mul', 'div', 'mod', 'max', 'min', 'add1', 'addf', 'subf', 'mulf', 'divf', 'maxf', 'minf', 'floor', 'ceil', 'int', 'int64', 'float64', 'toString', 'empty', 'default', 'coalesce', 'toJson', 'quote', 'atoi', 'toDecimal'])
+    arity = {'add1': 1, 'floor': 1, 'ceil': 1, 'int': 1, 'int64': 1, 'float64': 1, 'toString': 1, 'empty': 1, 'toJson': 1, 'atoi': 1, 'toDecimal': 1, 'sub': 2, 'div': 2, 'mod': 2, 'default': 2}.get(f, rng.randint(1, 3))
+    data = {}
+    args = []
+    for j in range(arity):
+        kind, val = rarg()
+        if kind == 'v':
+            data[f'a{j}'] = val
+            args.append(f'.a{j}')
+        else:
+            args.append(val)
+    if f == 'atoi':
+        data['a0'] = rng.choice(STRS); args = ['.a0']
+    add(M, f'math-gen-{i:03d}', '{{ %s %s }}' % (f, ' '.join(args)), data)
+JVALS = [0, 1.5, -2, 1e21, 1e-7, 'a<b>&c', 'é\u2028', '', True, None, [], {}, [1, 'x'], {'b': 1, 'a': [None]}]
+def rjson(d):
+    if d > 2 or rng.random() < 0.5:
+        return rng.choice(JVALS)
+    if rng.random() < 0.5:
+        return [rjson(d + 1) for _ in range(rng.randint(0, 3))]
+    return {rng.choice(['k', 'K', 'a b', '1', 'é', '<']): rjson(d + 1) for _ in range(rng.randint(0, 3))}
+for i in range(80):
+    v = rjson(0)
+    add(F, f'json-gen-{i:03d}', '{{ toJson .v }}|{{ toRawJson .v }}|{{ toPrettyJson .v }}|{{ .v | toJson | fromJson | toJson }}|{{ .v | toJson | mustFromJson | toJson }}', {'v': v})
+for i in range(80):
+    l = [rng.choice(JVALS[:10] + [2, 'x', 'x', 1]) for _ in range(rng.randint(0, 6))]
+    f = rng.choice(['first', 'last', 'rest', 'initial', 'reverse', 'uniq', 'compact', 'sortAlpha', 'toStrings'])
+    g = rng.choice(['has 1', 'without . "x"', 'slice . 1', 'chunk 2', 'join ","', 'append . 9', 'prepend . 0', 'concat . (list 1)'])
+    if g.startswith('has'):
+        t2 = '{{ has 1 .l }}'
+    elif g.startswith('without'):
+        t2 = '{{ without .l "x" 1 | toJson }}'
+    elif g.startswith('slice'):
+        t2 = '{{ if .l }}{{ slice .l 1 | toJson }}{{ end }}'
+    elif g.startswith('chunk'):
+        t2 = '{{ chunk 2 .l | toJson }}'
+    elif g.startswith('join'):
+        t2 = '{{ join "," .l }}'
+    elif g.startswith('append'):
+        t2 = '{{ append .l 9 | toJson }}'
+    elif g.startswith('prepend'):
+        t2 = '{{ prepend .l 0 | toJson }}'
+    else:
+        t2 = '{{ concat .l (list 1) | toJson }}'
+    add(L, f'list-gen-{i:03d}', '{{ %s .l | toJson }}|%s' % (f, t2), {'l': l})
 
 for f,cases in files.items():
     with open(os.path.join(OUT,f),'w') as fh:
