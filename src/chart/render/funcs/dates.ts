@@ -278,10 +278,12 @@ function tokenize(layout: string): Tok[] {
       return true;
     };
     const c = r[0]!;
+    // "Jan" and "Mon" followed by a lower-case letter are words, not elements (Go's rule)
+    const lowerAfter = (n: number) => /^[a-z]/.test(r.slice(n));
     if (c === 'J' && r.startsWith('January') && st('January', 'January')) continue;
-    if (c === 'J' && r.startsWith('Jan') && st('Jan', 'Jan')) continue;
+    if (c === 'J' && r.startsWith('Jan') && !lowerAfter(3) && st('Jan', 'Jan')) continue;
     if (c === 'M' && r.startsWith('Monday') && st('Monday', 'Monday')) continue;
-    if (c === 'M' && r.startsWith('Mon') && st('Mon', 'Mon')) continue;
+    if (c === 'M' && r.startsWith('Mon') && !lowerAfter(3) && st('Mon', 'Mon')) continue;
     if (c === 'M' && r.startsWith('MST') && st('MST', 'MST')) continue;
     if (c === '0') {
       if (r.startsWith('002') && st('002', '002')) continue;
@@ -479,6 +481,7 @@ export function parseTime(layout: string, value: string, loc: Zone): GoTime {
   let nsec = 0;
   let pm: boolean | undefined;
   let offset: number | undefined;
+  let zoneName: string | undefined;
   const num = (elem: string, min1: number, max1: number, fixed: boolean): number => {
     const m = fixed ? new RegExp(`^[0-9]{${max1}}`).exec(s) : new RegExp(`^[0-9]{${min1},${max1}}`).exec(s);
     if (!m) return fail(elem, s);
@@ -574,7 +577,7 @@ export function parseTime(layout: string, value: string, loc: Zone): GoTime {
       case 'MST': {
         const m = /^(UTC|[A-Z]{3,5}|[+-][0-9]{2,4})/.exec(s);
         if (!m) fail('MST', s);
-        if (m![0] === 'UTC' || m![0] === 'GMT') offset = offset ?? 0;
+        zoneName = m![0];
         s = s.slice(m![0].length);
         break;
       }
@@ -612,6 +615,17 @@ export function parseTime(layout: string, value: string, loc: Zone): GoTime {
     const here = zoneAt(loc, t.sec);
     // Go keeps loc when the offset agrees with it, else a fixed zone with that offset
     return here.offset === offset ? t : new GoTime(t.sec, nsec, { name: '', fixedOffset: offset, fixedAbbr: '' });
+  }
+  if (zoneName !== undefined) {
+    if (zoneName === 'UTC') return new GoTime(wall, nsec, UTC);
+    // an abbreviation loc uses gives its offset; any other name a zone with offset 0 (Go's "fake zone")
+    const known = loc.tz?.types.find((t) => t.abbr === zoneName);
+    if (known) {
+      const t = new GoTime(wall - BigInt(known.offset), nsec, loc);
+      const here = zoneAt(loc, t.sec);
+      if (here.abbr === zoneName) return t;
+    }
+    return new GoTime(wall, nsec, { name: zoneName, fixedOffset: 0, fixedAbbr: zoneName });
   }
   // local wall clock in loc: find the offset that applies there
   let guess = wall - BigInt(zoneAt(loc, wall).offset);

@@ -585,6 +585,24 @@ for i in range(80):
         t2 = '{{ concat .l (list 1) | toJson }}'
     add(L, f'list-gen-{i:03d}', '{{ %s .l | toJson }}|%s' % (f, t2), {'l': l})
 
+# date formatting and parsing over generated layouts, instants and zones (fixed seed)
+LTOK = ['2006', '06', '01', '1', 'Jan', 'January', '02', '2', '_2', '002', '15', '03', '3', '04', '4', '05', '5', 'PM', 'pm', 'MST', '-0700', '-07:00', '-07', 'Z07:00', 'Z0700', '.000', '.999999999', ',000', 'Mon', 'Monday', ' ', '-', ':', '/', 'T', 'x']
+ZONES = ['UTC', 'Local', 'America/New_York', 'Europe/Berlin', 'Asia/Kolkata', 'Australia/Lord_Howe', 'America/Santiago', 'Africa/Casablanca', 'Pacific/Apia', 'Europe/Dublin', 'Asia/Tehran']
+for i in range(120):
+    layout = ''.join(rng.choice(LTOK) for _ in range(rng.randint(1, 7)))
+    t = rng.choice([0, 1, -1, 86399, 951782400, 1700000000, 1710054000, 1730000000, 2000000000, 4102444800, -2208988800, rng.randint(-10**9, 4 * 10**9)])
+    z = rng.choice(ZONES)
+    add(T, f'date-gen-fmt-{i:03d}', '{{ dateInZone %s %d %s }}' % (json.dumps(layout), t, json.dumps(z)))
+PARSE = [('2006-01-02T15:04:05Z07:00', 'Z07:00'), ('2006-01-02 15:04:05 -0700', '-0700'), ('Jan _2 2006 3:04PM', ''), ('02/01/2006 15:04', ''), ('2006-01-02', ''), ('Monday, 02-Jan-06 15:04:05 MST', 'MST'), ('20060102150405', ''), ('2006-01-02T15:04:05.000Z', '')]
+for i in range(60):
+    layout, _ = rng.choice(PARSE)
+    t = rng.choice([0, 951782400, 1700000000, 1710054000, 2000000000, rng.randint(0, 3 * 10**9)])
+    z = rng.choice(['UTC', 'America/New_York', 'Asia/Kolkata'])
+    add(T, f'date-gen-parse-{i:03d}', '{{ $s := dateInZone %s %d %s }}{{ $s }} | {{ toDate %s $s }} | {{ toDate %s $s | unixEpoch }}' % (json.dumps(layout), t, json.dumps(z), json.dumps(layout), json.dumps(layout)))
+for i in range(30):
+    d = rng.choice(['1h', '90m', '1.5h', '-2h45m', '3s', '100ms', '1h2m3.5s', '0', '2562047h', '1us', '1µs', '300ns', '.5h', '1d', 'x', '', '1', '-', '+3m'])
+    add(T, f'date-gen-modify-{i:03d}', '{{ toDate "2006-01-02 15:04:05" "2024-03-10 01:30:00" | dateModify %s | date "2006-01-02 15:04:05.999999999 MST" }}|{{ durationRound %s }}' % (json.dumps(d), json.dumps(d)))
+
 for f,cases in files.items():
     with open(os.path.join(OUT,f),'w') as fh:
         json.dump(cases, fh, indent=1, ensure_ascii=False)
