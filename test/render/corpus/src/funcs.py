@@ -603,6 +603,36 @@ for i in range(30):
     d = rng.choice(['1h', '90m', '1.5h', '-2h45m', '3s', '100ms', '1h2m3.5s', '0', '2562047h', '1us', '1µs', '300ns', '.5h', '1d', 'x', '', '1', '-', '+3m'])
     add(T, f'date-gen-modify-{i:03d}', '{{ toDate "2006-01-02 15:04:05" "2024-03-10 01:30:00" | dateModify %s | date "2006-01-02 15:04:05.999999999 MST" }}|{{ durationRound %s }}' % (json.dumps(d), json.dumps(d)))
 
+# base64/base32 decoding, paths and URLs over generated inputs (fixed seed)
+# decoded bytes must be valid UTF-8 to be a JS string: inputs are encodings of text,
+# then damaged (newlines, cut padding, stray characters) to reach Go's error paths
+import base64 as _b64
+TEXTS = ['', 'a', 'ab', 'abc', 'abcd', 'hello world', 'é€', 'x' * 7]
+def damage(enc, alphabet):
+    r = rng.random()
+    if r < 0.3: return enc
+    if r < 0.5: i = rng.randint(0, len(enc)); return enc[:i] + rng.choice(['\n', '\r\n']) + enc[i:]
+    if r < 0.7: return enc.rstrip('=')
+    if r < 0.85: i = rng.randint(0, len(enc)); return enc[:i] + rng.choice(alphabet) + enc[i:]
+    return enc[:rng.randint(0, len(enc))]
+for i in range(60):
+    t = rng.choice(TEXTS).encode()
+    add(E, f'enc-gen-b64-{i:03d}', '{{ b64dec .s | quote }}', {'s': damage(_b64.b64encode(t).decode(), ['=', '-', '_', ' ', '!'])})
+    add(E, f'enc-gen-b32-{i:03d}', '{{ b32dec .s | quote }}', {'s': damage(_b64.b32encode(t).decode(), ['=', 'a', '1', '8', '!'])})
+PATHP = ['a', 'b', '.', '..', '', '/', '//', 'c.txt', '.hidden', 'x.tar.gz']
+for i in range(60):
+    pth = '/'.join(rng.choice(PATHP) for _ in range(rng.randint(1, 5)))
+    add(E, f'enc-gen-path-{i:03d}', '{{ base .p }}|{{ dir .p }}|{{ clean .p }}|{{ ext .p }}|{{ isAbs .p }}|{{ osBase .p }}|{{ osDir .p }}|{{ osClean .p }}', {'p': pth})
+UP = ['http', 'https', 'ftp', 'mailto', '']
+for i in range(60):
+    scheme = rng.choice(UP)
+    host = rng.choice(['', 'example.com', 'h:8080', '[::1]:443', 'user:pw@host', 'ü.example', 'a%20b'])
+    path = rng.choice(['', '/', '/a/b', '/a b', '/a%2Fb', 'rel/x', '/%E2%82%AC', '/a?b'])
+    q = rng.choice(['', '?x=1', '?a=b&c=d', '?q=a b', '?'])
+    frag = rng.choice(['', '#f', '#a b', '#%20'])
+    u = (scheme + ':' if scheme else '') + ('//' + host if host or rng.random() < 0.3 else '') + path + q + frag
+    add(E, f'enc-gen-url-{i:03d}', '{{ $u := urlParse .u }}{{ toJson $u }}|{{ urlJoin $u }}', {'u': u})
+
 for f,cases in files.items():
     with open(os.path.join(OUT,f),'w') as fh:
         json.dump(cases, fh, indent=1, ensure_ascii=False)
