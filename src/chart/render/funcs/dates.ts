@@ -488,7 +488,9 @@ export function parseTime(layout: string, value: string, loc: Zone): GoTime {
     s = s.slice(m[0].length);
     return Number(m[0]);
   };
-  for (const tok of tokenize(layout)) {
+  const toks = tokenize(layout);
+  for (let ti = 0; ti < toks.length; ti++) {
+    const tok = toks[ti]!;
     if ('lit' in tok) {
       if (!s.startsWith(tok.lit)) fail(tok.lit, s);
       s = s.slice(tok.lit.length);
@@ -552,11 +554,17 @@ export function parseTime(layout: string, value: string, loc: Zone): GoTime {
         min = num('04', 2, 2, true);
         break;
       case '5':
-        sec = num('5', 1, 2, false);
+      case '05': {
+        sec = tok.std === '5' ? num('5', 1, 2, false) : num('05', 2, 2, true);
+        // Go accepts a fractional second right after the seconds even when the layout has none
+        const next = toks[ti + 1];
+        const fm = /^[.,]([0-9]+)/.exec(s);
+        if (fm && !(next && 'frac' in next)) {
+          nsec = Number(fm[1]!.slice(0, 9).padEnd(9, '0'));
+          s = s.slice(fm[0].length);
+        }
         break;
-      case '05':
-        sec = num('05', 2, 2, true);
-        break;
+      }
       case '06': {
         const y = num('06', 2, 2, true);
         year = y >= 69 ? 1900 + y : 2000 + y;
