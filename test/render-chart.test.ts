@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { renderChart, parseSet, parseYaml, type RenderChartOptions } from '../src/chart/render/index.js';
 import { IgnoreRules } from '../src/chart/render/helmignore.js';
 import { isCompatibleRange } from '../src/chart/render/semver.js';
-import { tempDir } from './helpers/archives.js';
+import { forgeTar, tempDir } from './helpers/archives.js';
 import { rejected } from './helpers/errors.js';
 import { chartFiles, chartTgz, chartYaml } from './helpers/render-charts.js';
 
@@ -160,6 +160,29 @@ describe('airlock template: an umbrella chart', () => {
     }
   });
 
+  it('reads an apiVersion v1 chart with requirements.yaml', async () => {
+    const r = await render({
+      'Chart.yaml': 'apiVersion: v1\nname: old\nversion: 0.1.0\n',
+      'requirements.yaml': 'dependencies:\n  - name: sub\n    version: 0.1.0\n    condition: sub.enabled\n',
+      'values.yaml': 'sub:\n  enabled: false\n',
+      'templates/a.yaml': 'kind: A\nreq: {{ .Files.Get "requirements.yaml" | len }}\n',
+      'charts/sub/Chart.yaml': 'name: sub\nversion: 0.1.0\n',
+      'charts/sub/templates/b.yaml': 'kind: B\n',
+    });
+    expect(Object.keys(bySource(r.output))).toEqual(['old/templates/a.yaml']);
+    expect(r.output).toContain('req: 74'); // v1 keeps requirements.yaml among its files
+    const on = await render(
+      {
+        'Chart.yaml': 'apiVersion: v1\nname: old\nversion: 0.1.0\n',
+        'requirements.yaml': 'dependencies:\n  - name: sub\n    version: 0.1.0\n    condition: sub.enabled\n',
+        'charts/sub/Chart.yaml': 'name: sub\nversion: 0.1.0\n',
+        'charts/sub/templates/b.yaml': 'kind: B\napi: {{ .Chart.APIVersion }}\n',
+      },
+      { set: ['sub.enabled=true'] },
+    );
+    expect(bySource(on.output)['old/charts/sub/templates/b.yaml']).toEqual(['kind: B\napi: v1']);
+  });
+
   it('prints only the templates asked for with --show-only', async () => {
     const r = await render(umbrella(), { showOnly: ['charts/web/templates/svc.yaml'] });
     expect(r.output.startsWith('---\n# Source: shop/charts/web/templates/svc.yaml\n')).toBe(true);
@@ -206,6 +229,14 @@ describe('airlock template: failures say what Helm says', () => {
     const schema = JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', required: ['name'], properties: { replicas: { type: 'integer', minimum: 1 } } });
     const err = await rejected(render({ 'Chart.yaml': chartYaml('c'), 'values.schema.json': schema, 'values.yaml': 'replicas: 0\n', 'templates/x.yaml': 'a: 1' }), 'USAGE');
     expect(err.message).toBe("values don't meet the specifications of the schema(s) in the following chart(s):\nc:\n- at '': missing property 'name'\n- at '/replicas': minimum: got 0, want 1\n");
+  });
+
+  it('prints failures inside contains indented, as Helm\'s validator does (draft 2020-12)', async () => {
+    const schema = JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { data: { type: 'array', contains: { type: 'string' } } }, required: ['data', 'more'] });
+    const err = await rejected(render({ 'Chart.yaml': chartYaml('c'), 'values.schema.json': schema, 'values.yaml': 'data: [12]\n' }), 'USAGE');
+    expect(err.message).toBe(
+      "values don't meet the specifications of the schema(s) in the following chart(s):\nc:\n- at '': missing property 'more'\n- at '/data': no items match contains schema\n  - at '/data/0': got number, want string\n",
+    );
   });
 
   it('stops a template that includes itself forever', async () => {
@@ -264,6 +295,28 @@ describe('values: YAML and --set as Helm reads them', () => {
     parseSet('a.b[1].c=x,d=y,e=12,f=012,g=null,h=TRUE,l={1,b},esc=a\\,b', d);
     expect(d).toEqual({ a: { b: [null, { c: 'x' }] }, d: 'y', e: 12n, f: '012', g: null, h: true, l: [1n, 'b'], esc: 'a,b' });
     expect(() => parseSet('a', {})).toThrow('failed parsing --set data: key "a" has no value');
+    expect(() => parseSet('name1.=name2', {})).toThrow('failed parsing --set data: key map "name1" has no value');
+    expect(() => parseSet('illegal[0]name.foo=bar', {})).toThrow("failed parsing --set data: unexpected data at end of array index: ['n' 'a' 'm' 'e']");
+    const s = {};
+    parseSet('nested[1][1]=1,k=v=w', s, true);
+    expect(s).toEqual({ nested: [null, [null, '1']], k: 'v=w' });
+  });
+
+  it('applies --set-json, --set-file and --set-literal in Helm\'s order', async () => {
+    const dir = await tempDir('airlock-render-');
+    try {
+      const f = join(dir.path, 'ca.pem');
+      await writeFile(f, 'line1\nline2\n');
+      const r = await render(
+        { 'Chart.yaml': chartYaml('c'), 'values.yaml': 'a: 0\n' },
+        { setJson: ['j=[1,{"k":"v"}],n='], set: ['a=1,j[0]=2'], setFile: [`ca=${f}`], setLiteral: ['lit=x,y\\z', 'a=last'] },
+      );
+      expect(r.values).toEqual({ a: 'last', j: [2n, { k: 'v' }], n: null, ca: 'line1\nline2\n', lit: 'x,y\\z' });
+      const bad = await rejected(render({ 'Chart.yaml': chartYaml('c') }, { setJson: ['a={oops'] }), 'USAGE');
+      expect(bad.message).toBe('failed parsing --set-json data a={oops');
+    } finally {
+      await dir.cleanup();
+    }
   });
 
   it('stops a YAML alias bomb', async () => {
@@ -301,6 +354,20 @@ describe('loading charts safely', () => {
       await writeFile(tgz, chartTgz('evil', { 'Chart.yaml': chartYaml('evil'), 'templates/x.yaml': 'a: 1' }, [{ path: 'evil/../../etc/x', data: 'boo' }]));
       const err = await rejected(renderChart({ chart: tgz }), 'PATH_UNSAFE');
       expect(err.message).toContain('chart illegally references parent directory');
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it('says plainly that a chart inside a bundle cannot be rendered yet', async () => {
+    const dir = await tempDir('airlock-render-');
+    try {
+      const tar = join(dir.path, 'bundle.tar');
+      await writeFile(tar, forgeTar([{ path: 'airlock.json', data: '{}' }, { path: 'blobs/sha256/00', data: 'x' }]));
+      const err = await rejected(renderChart({ chart: tar }), 'USAGE');
+      expect(err.message).toBe(`${tar} is not a chart archive: it has no top-level */Chart.yaml (rendering a chart inside an airlock bundle is not supported yet)`);
+      const oci = await rejected(renderChart({ chart: 'oci://registry.example/charts/app' }), 'USAGE');
+      expect(oci.message).toBe('oci://registry.example/charts/app: rendering a chart from a registry or repository is not supported yet');
     } finally {
       await dir.cleanup();
     }

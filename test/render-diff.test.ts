@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GoObject, TemplateError, TemplateSet, quoteGo, type FuncMap, type GoFunc, type GoValue } from '../src/chart/render/template/index.js';
@@ -43,7 +43,10 @@ function buildOracle(): string {
   const bin = join(dir, 'oracle');
   if (!existsSync(bin)) {
     mkdirSync(dir, { recursive: true });
-    execFileSync(join(ORACLE_DIR, 'build.sh'), [bin], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Built under a private name and renamed, so concurrent test files never run a half-written binary.
+    const tmp = `${bin}.${process.pid}`;
+    execFileSync(join(ORACLE_DIR, 'build.sh'), [tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
+    renameSync(tmp, bin);
   }
   return bin;
 }

@@ -122,7 +122,9 @@ describe('dates', () => {
     const now = f('now');
     expect(now).toBeInstanceOf(GoObject);
     expect((now as GoObject).goType).toBe('time.Time');
-    expect((now as GoObject).format()).toBe('2024-05-06 07:08:09.5 +0000 UTC');
+    expect((now as GoObject).format()).toMatch(/^2024-05-06 07:08:09\.5 \+0000 UTC m=\+0\.\d{9}$/);
+    expect((f('dateModify', '1s', now) as GoObject).format()).toMatch(/^2024-05-06 07:08:10\.5 \+0000 UTC m=\+1\.\d{9}$/);
+    expect((field(now, 'UTC') as GoObject).format()).toBe('2024-05-06 07:08:09.5 +0000 UTC');
     expect(f('date', '2006-01-02T15:04:05.000Z07:00', now)).toBe('2024-05-06T07:08:09.500Z');
     expect(f('unixEpoch', now)).toBe('1714979289');
     expect(f('htmlDate', now)).toBe('2024-05-06');
@@ -253,5 +255,49 @@ describe('named map types', () => {
     expect(f('dig', 'b', 'none', (values as { a: GoValue }).a)).toBe(1);
     expect(f('hasKey', values, 'a')).toBe(true);
     expect(f('typeOf', values)).toBe('chartutil.Values');
+  });
+});
+
+describe('fromToml', () => {
+  it('reads the TOML charts carry (no Go oracle has BurntSushi/toml here)', () => {
+    const f = funcs();
+    const doc = [
+      'title = "x" # comment',
+      'n = 1_000',
+      'h = 0xff',
+      'f = 1.5e3',
+      'b = true',
+      "lit = 'C:\\path'",
+      'multi = """',
+      'one',
+      'two"""',
+      'arr = [',
+      '  1,',
+      '  2, # trailing',
+      ']',
+      'inline = { a = 1, b.c = "d" }',
+      'when = 1979-05-27T07:32:00Z',
+      '[server."web-1"]',
+      'port = 8080',
+      '[[items]]',
+      'name = "a"',
+      '[[items]]',
+      'name = "b"',
+    ].join('\n');
+    expect(f('fromToml', doc)).toEqual({
+      title: 'x',
+      n: 1000n,
+      h: 255n,
+      f: 1500,
+      b: true,
+      lit: 'C:\\path',
+      multi: 'one\ntwo',
+      arr: [1n, 2n],
+      inline: { a: 1n, b: { c: 'd' } },
+      when: '1979-05-27T07:32:00Z',
+      server: { 'web-1': { port: 8080n } },
+      items: [{ name: 'a' }, { name: 'b' }],
+    });
+    expect(f('fromToml', 'a = 1\na = 2')).toEqual({ Error: "toml: line 2: Key 'a' has already been defined." });
   });
 });

@@ -52,6 +52,7 @@ export function capabilities(options: { kubeVersion?: string; apiVersions?: read
   return {
     kubeVersion: options.kubeVersion !== undefined ? parseKubeVersion(options.kubeVersion) : DEFAULT_KUBE_VERSION,
     apiVersions: [...DEFAULT_API_VERSIONS, ...(options.apiVersions ?? [])],
-    helmVersion: { version: HELM_VERSION, gitCommit: '', gitTreeState: 'clean', goVersion: 'go1.26.0' },
+    // The v3.21.4 tag's commit; the release is built with Go 1.26 (its patch level is not recorded in the source).
+    helmVersion: { version: HELM_VERSION, gitCommit: '813176c51bb5c181dbbd7901298ddcc104cd3417', gitTreeState: 'clean', goVersion: 'go1.26.0' },
   };
 }

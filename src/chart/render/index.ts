@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { AirlockError, messageOf } from '../../errors.js';
 import { capabilities } from './capabilities.js';
@@ -9,14 +10,14 @@ import { chartFullPath, renderTemplates, renderTop } from './render.js';
 import { checkSchemas } from './schema.js';
 import { isCompatibleRange } from './semver.js';
 import { sortManifests, splitManifests, type Hook, type Manifest } from './sort.js';
-import { parseSet } from './strvals.js';
+import { parseSet, parseSetFile, parseSetJson, parseSetLiteral } from './strvals.js';
 import type { GoMap } from './template/types.js';
 import { VALUES_TEXT_LIMIT, parseValues } from './yaml.js';
 
 export type { Chart, ChartFile, ChartSource, Dependency, Metadata } from './load.js';
 export type { Hook, Manifest } from './sort.js';
 export { loadChart } from './load.js';
-export { parseSet } from './strvals.js';
+export { parseSet, parseSetFile, parseSetJson, parseSetLiteral } from './strvals.js';
 export { parseValues, parseYaml } from './yaml.js';
 
 /** What `airlock template` (and any caller) asks of a render: helm template's options. */
@@ -31,6 +32,12 @@ export interface RenderChartOptions {
   set?: readonly string[];
   /** `--set-string` arguments, in order (applied after every --set, as Helm does). */
   setString?: readonly string[];
+  /** `--set-json` arguments (applied before --set). */
+  setJson?: readonly string[];
+  /** `--set-file` arguments: KEY=PATH, the file's text as the value (after --set-string). */
+  setFile?: readonly string[];
+  /** `--set-literal` arguments: the value taken as it is (last of all). */
+  setLiteral?: readonly string[];
   /** Default `release-name`, as helm template. */
   releaseName?: string;
   /** Default `default`. */
@@ -117,13 +124,27 @@ function crdDocuments(chart: Chart): RenderedDocument[] {
   return out;
 }
 
-/** The user's values: -f files, then given layers, then --set, then --set-string (Helm's order). */
-export async function userValues(options: Pick<RenderChartOptions, 'valuesFiles' | 'values' | 'set' | 'setString'>): Promise<GoMap> {
+function readSetFile(path: string): string {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (cause) {
+    throw new AirlockError('USAGE', `failed parsing --set-file data: open ${path}: ${messageOf(cause)}`, { cause, hint: 'check the --set-file path' });
+  }
+  if (size > VALUES_TEXT_LIMIT) throw new AirlockError('SIZE_LIMIT', `--set-file ${path} is ${size} bytes, more than the ${VALUES_TEXT_LIMIT}-byte limit`);
+  return readFileSync(path, 'utf8');
+}
+
+/** The user's values in Helm's order: -f files, given layers, --set-json, --set, --set-string, --set-file, --set-literal. */
+export async function userValues(options: Pick<RenderChartOptions, 'valuesFiles' | 'values' | 'set' | 'setString' | 'setJson' | 'setFile' | 'setLiteral'>): Promise<GoMap> {
   let base: GoMap = {};
   for (const file of options.valuesFiles ?? []) base = mergeMaps(base, await readValuesFile(file));
   for (const layer of options.values ?? []) base = mergeMaps(base, layer);
+  for (const s of options.setJson ?? []) parseSetJson(s, base);
   for (const s of options.set ?? []) parseSet(s, base, false);
   for (const s of options.setString ?? []) parseSet(s, base, true);
+  for (const s of options.setFile ?? []) parseSetFile(s, base, readSetFile);
+  for (const s of options.setLiteral ?? []) parseSetLiteral(s, base);
   return base;
 }
 

@@ -333,7 +333,19 @@ export async function loadChart(source: ChartSource): Promise<{ chart: Chart; wa
     const chart = await loadChartFiles(files, source);
     return { chart, warnings: links.map((l) => `found symbolic link in path: ${l}; contents of linked file included and used`) };
   }
-  const read = await readChartArchive(source, source, { all: true });
+  let read: Awaited<ReturnType<typeof readChartArchive>>;
+  try {
+    read = await readChartArchive(source, source, { all: true });
+  } catch (err) {
+    // An airlock bundle is a tar too, but holds charts as OCI blobs, not as files.
+    if (err instanceof AirlockError && err.code === 'ARCHIVE_INVALID' && err.message.includes('top-level */Chart.yaml')) {
+      throw new AirlockError('USAGE', `${source} is not a chart archive: it has no top-level */Chart.yaml (rendering a chart inside an airlock bundle is not supported yet)`, {
+        cause: err,
+        hint: 'give the chart .tgz or folder; for a bundle, airlock unpack it first',
+      });
+    }
+    throw err;
+  }
   return { chart: await loadChartFiles(read.files, source), warnings: [] };
 }
 

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { AirlockError } from '../../errors.js';
+import { AirlockError, messageOf } from '../../errors.js';
 import { helmFuncMap, quoteGo, toYaml } from './funcs/index.js';
 import type { Chart } from './load.js';
 import { CapabilitiesObject, ChartObject, FilesObject, type HelmVersion, type KubeVersion } from './objects.js';
@@ -111,6 +111,15 @@ function execError(name: string, err: TemplateError, deepest: string | undefined
   return new AirlockError('USAGE', err.message, { cause: err, hint: 'a template failed; check the values it reads' });
 }
 
+/** A failure that is not the template's fault (a bug in the engine or a function): say which template hit it. */
+function internal(name: string, err: unknown): unknown {
+  if (err instanceof AirlockError) return err;
+  return new AirlockError('INTERNAL', `rendering ${name} failed inside airlock: ${messageOf(err)}`, {
+    cause: err,
+    hint: 'this is a bug in airlock, not in the chart; please report it with the chart and values',
+  });
+}
+
 /** Renders every template; returns the output of each non-partial file by its full name. */
 export function renderTemplates(chart: Chart, top: GoMap, options: EngineOptions): Map<string, string> {
   const templates = new Map<string, Renderable>();
@@ -160,7 +169,7 @@ export function renderTemplates(chart: Chart, top: GoMap, options: EngineOptions
       set.parse(name, templates.get(name)!.text);
     } catch (err) {
       if (err instanceof TemplateError) throw parseError(name, err);
-      throw err;
+      throw internal(name, err);
     }
   }
   const rendered = new Map<string, string>();
@@ -173,7 +182,7 @@ export function renderTemplates(chart: Chart, top: GoMap, options: EngineOptions
       out = set.execute(name, r.scope);
     } catch (err) {
       if (err instanceof TemplateError) throw execError(name, err, deepest.depth > 100 ? deepest.name : undefined);
-      throw err;
+      throw internal(name, err);
     }
     rendered.set(name, out.replaceAll('<no value>', ''));
   }

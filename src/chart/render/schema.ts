@@ -109,8 +109,16 @@ function describe(e: ErrorObject, data: unknown): string | undefined {
       return 'no items match contains schema';
     case 'false schema':
       return 'false schema';
-    case 'anyOf': case 'oneOf': case 'if':
-      return undefined; // their causes are listed on their own
+    case 'anyOf':
+      return 'anyOf failed';
+    case 'oneOf': {
+      const passing = p.passingSchemas;
+      return Array.isArray(passing) ? `oneOf failed, subschemas ${passing.join(', ')} matched` : 'oneOf failed, none matched';
+    }
+    case 'not':
+      return 'not failed';
+    case 'if':
+      return undefined; // its `then`/`else` failure is listed on its own
     default:
       return e.message ?? e.keyword;
   }
@@ -136,12 +144,65 @@ export function validateSingle(values: GoMap, schemaBytes: Uint8Array, chartName
   }
   const data = toJson(values);
   if (validate(data)) return '';
-  const lines = new Set<string>();
-  for (const e of validate.errors ?? []) {
-    const text = describe(e, data);
-    if (text !== undefined) lines.add(`- at '${e.instancePath}': ${text}`);
+  return formatErrors(validate.errors ?? [], data);
+}
+
+/** Keywords whose failures v6 prints with the failures inside them indented below. */
+const PARENTS = new Set(['contains', 'anyOf', 'oneOf', 'not']);
+
+/**
+ * v6 prints a tree: one `- at 'PATH': MESSAGE` line per failure, the failures
+ * inside contains/anyOf/oneOf indented under them, siblings ordered by path.
+ */
+function formatErrors(errors: ErrorObject[], data: unknown): string {
+  interface Node {
+    line: string;
+    path: string;
+    schemaPath: string;
+    children: Node[];
   }
-  return [...lines].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((l) => `${l}\n`).join('');
+  const nodes: Node[] = [];
+  // Ajv reports each missing property apart; v6 names them together.
+  const missing = new Map<string, string[]>();
+  for (const e of errors) {
+    if (e.keyword !== 'required') continue;
+    const key = `${e.instancePath}\u0000${e.schemaPath}`;
+    missing.set(key, [...(missing.get(key) ?? []), String((e.params as Record<string, unknown>).missingProperty)]);
+  }
+  for (const e of errors) {
+    if (e.keyword === 'required') {
+      const names = missing.get(`${e.instancePath}\u0000${e.schemaPath}`);
+      if (names === undefined) continue;
+      missing.delete(`${e.instancePath}\u0000${e.schemaPath}`);
+      const text = names.length === 1 ? `missing property '${names[0]}'` : `missing properties ${names.map((n) => `'${n}'`).join(', ')}`;
+      nodes.push({ line: `- at '${e.instancePath}': ${text}`, path: e.instancePath, schemaPath: e.schemaPath, children: [] });
+      continue;
+    }
+    const text = describe(e, data);
+    if (text === undefined) continue;
+    nodes.push({ line: `- at '${e.instancePath}': ${text}`, path: e.instancePath, schemaPath: e.schemaPath, children: [] });
+  }
+  const roots: Node[] = [];
+  for (const n of nodes) {
+    // The nearest parent failure whose schema location contains this one's.
+    const parent = nodes
+      .filter((p) => p !== n && PARENTS.has(p.schemaPath.slice(p.schemaPath.lastIndexOf('/') + 1)) && n.schemaPath.startsWith(`${p.schemaPath}/`))
+      .sort((a, b) => b.schemaPath.length - a.schemaPath.length)[0];
+    (parent ? parent.children : roots).push(n);
+  }
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const walk = (list: Node[], indent: string): void => {
+    for (const n of [...list].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+      const line = `${indent}${n.line}`;
+      if (indent === '' && seen.has(line)) continue;
+      seen.add(line);
+      out.push(`${line}\n`);
+      walk(n.children, `${indent}  `);
+    }
+  };
+  walk(roots, '');
+  return out.join('');
 }
 
 /** Helm's ValidateAgainstSchema over the chart tree (after conditions removed disabled subcharts). */

@@ -104,8 +104,12 @@ const GO_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
     explicit('bool', typed),
     explicit('int', typed),
     explicit('float', typed),
-    explicit('binary', (t) => t.replace(/\s/g, '')),
+    explicit('binary', (t) => Buffer.from(t.replace(/\s/g, ''), 'base64').toString('utf8')),
     explicit('timestamp', (t) => t),
+    // yaml.v2 reads a value under a tag it does not know as if untagged, a scalar as its text.
+    new jsyaml.Type('!', { kind: 'scalar', multi: true, resolve: () => true, construct: (d: unknown) => (typeof d === 'string' ? d : String(d ?? '')) }),
+    new jsyaml.Type('!', { kind: 'sequence', multi: true, resolve: () => true, construct: (d: unknown) => d ?? [] }),
+    new jsyaml.Type('!', { kind: 'mapping', multi: true, resolve: () => true, construct: (d: unknown) => d ?? {} }),
   ],
 });
 

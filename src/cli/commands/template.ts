@@ -8,6 +8,9 @@ export interface TemplateFlags {
   values?: unknown;
   set?: unknown;
   setString?: unknown;
+  setJson?: unknown;
+  setFile?: unknown;
+  setLiteral?: unknown;
   releaseName?: unknown;
   namespace?: unknown;
   kubeVersion?: unknown;
@@ -28,7 +31,7 @@ function last(value: unknown): string | undefined {
 }
 
 /** `airlock template CHART`: renders a chart as `helm template` does and prints it. */
-export async function templateCommand(chart: string, flags: TemplateFlags, io: Io): Promise<void> {
+export async function templateCommand(chart: string, flags: TemplateFlags, io: Io, releaseName?: string): Promise<void> {
   const kubeVersion = last(flags.kubeVersion);
   const deterministic = last(flags.deterministic);
   const result = await renderChart({
@@ -36,7 +39,10 @@ export async function templateCommand(chart: string, flags: TemplateFlags, io: I
     valuesFiles: list(flags.values),
     set: list(flags.set),
     setString: list(flags.setString),
-    releaseName: last(flags.releaseName) ?? 'release-name',
+    setJson: list(flags.setJson),
+    setFile: list(flags.setFile),
+    setLiteral: list(flags.setLiteral),
+    releaseName: releaseName ?? last(flags.releaseName) ?? 'release-name',
     namespace: last(flags.namespace) ?? 'default',
     ...(kubeVersion !== undefined ? { kubeVersion } : {}),
     apiVersions: list(flags.apiVersions).flatMap((v) => v.split(',')),
@@ -57,10 +63,13 @@ export async function templateCommand(chart: string, flags: TemplateFlags, io: I
 
 export function register(cli: CAC): void {
   cli
-    .command('template <chart>', 'Render a chart (.tgz or folder) as helm template does, offline')
+    .command('template <name-or-chart> [chart]', 'Render a chart (.tgz or folder) as helm template [NAME] CHART does, offline')
     .option('-f, --values <file>', 'A values file (repeatable, later wins)')
     .option('--set <key=value>', 'Set values as helm --set does: a.b[0].c=x,d=y (repeatable)')
     .option('--set-string <key=value>', 'As --set, every value a string (repeatable)')
+    .option('--set-json <key=json>', 'Set values from JSON: a.b=[1,{"c":2}] (repeatable)')
+    .option('--set-file <key=path>', 'Set a value to the text of a file (repeatable)')
+    .option('--set-literal <key=value>', 'Set one value taken literally, commas and all (repeatable)')
     .option('--release-name <name>', 'The release name (default release-name)')
     .option('-n, --namespace <ns>', 'The release namespace (default default)')
     .option('--kube-version <v>', 'Capabilities.KubeVersion (default v1.36.0, as Helm 3.21)')
@@ -74,5 +83,7 @@ export function register(cli: CAC): void {
     .option('--json', 'Print documents, notes and values as JSON')
     .example('  airlock template ./mychart-1.2.3.tgz -f prod.yaml --set image.tag=1.2.4')
     .example('  airlock template ./mychart --show-only templates/deployment.yaml')
-    .action((chart: string, flags: TemplateFlags) => runAction(() => templateCommand(chart, flags, processIo), flags.json === true));
+    .action((first: string, second: string | undefined, flags: TemplateFlags) =>
+      runAction(() => (second === undefined ? templateCommand(first, flags, processIo) : templateCommand(second, flags, processIo, first)), flags.json === true),
+    );
 }

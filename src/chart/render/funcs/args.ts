@@ -2,7 +2,8 @@
  * Typed parameters. Sprig's functions have Go signatures (`func(count int, str string)`),
  * and text/template refuses an argument whose type is not assignable: a float64 from
  * values.yaml passed to `repeat` fails with "wrong type for value; expected int; got float64".
- * The engine only knows arity, so each function checks its own parameters here.
+ * The engine checks that itself from each function's `params` (signatures.ts); these
+ * checks hold the same contract for code that calls the functions directly.
  */
 import { GoObject, TemplateFuncError, type GoFunc, type GoMap, type GoValue } from '../template/types.js';
 import { goTypeName, isGoMap } from './gofmt.js';
@@ -36,14 +37,6 @@ export function argIntNum(v: GoValue | undefined): number {
   return Number(argInt(v));
 }
 
-export function argFloat(v: GoValue | undefined): number {
-  if (typeof v === 'number') return v;
-  // an untyped integer constant converts to a float64 parameter; a typed int would not,
-  // but the value model cannot tell them apart
-  if (typeof v === 'bigint') return Number(v);
-  return wrongType('float64', v);
-}
-
 export function argBool(v: GoValue | undefined): boolean {
   if (typeof v === 'boolean') return v;
   return wrongType('bool', v);
@@ -75,8 +68,4 @@ export function fn(arity: number, f: (...args: GoValue[]) => GoValue, variadic =
 /** A function with a variadic tail: `arity` fixed parameters, then any number. */
 export function vfn(arity: number, f: (...args: GoValue[]) => GoValue): GoFunc {
   return fn(arity, f, true);
-}
-
-export function fail(msg: string): never {
-  throw new TemplateFuncError(msg);
 }

@@ -4,7 +4,7 @@
  * Every module of funcs/ converts through here so that `add "3" 1.9` gives what Helm gives.
  */
 import { GoObject, type GoValue, type GoMap } from '../template/types.js';
-import { formatV, isGoMap } from './gofmt.js';
+import { formatV, goTypeName, isGoMap } from './gofmt.js';
 
 const I64_MIN = -(1n << 63n);
 
@@ -162,6 +162,8 @@ export function deepEqual(a: GoValue | undefined, b: GoValue | undefined): boole
   if (a === b) return true;
   if (typeof a !== typeof b) return false;
   if (typeof a === 'number') return false; // NaN != NaN as in Go; equal numbers returned above
+  // []string and []interface{} (or map[string]string and map[string]interface{}) never compare equal
+  if (typeof a === 'object' && goTypeName(a) !== goTypeName(b)) return false;
   if (a instanceof Uint8Array || b instanceof Uint8Array) {
     if (!(a instanceof Uint8Array && b instanceof Uint8Array) || a.length !== b.length) return false;
     return a.every((x, i) => x === b[i]);

@@ -97,6 +97,8 @@ function toDecimal(v: GoValue): bigint {
 }
 
 export const coreFuncs: FuncMap = {
+  // sprig's own smoke-test function, reachable from templates too
+  hello: fn(0, () => 'Hello!'),
   // defaults.go
   default: vfn(1, (d, ...given) => (given.length === 0 || empty(given[0]) ? d : (given[0] ?? null))),
   empty: fn(1, (v) => empty(v)),
@@ -244,31 +246,42 @@ function base32Encode(b: Buffer): string {
   return out;
 }
 
+/**
+ * base32.StdEncoding.DecodeString: newlines are stripped first (offsets count without
+ * them), then Go's quantum decoder with its padding rules; sprig returns the error text.
+ */
 function b32dec(s: string): string {
-  const clean = s.replace(/[\r\n]/g, '');
+  const src = s.replace(/[\r\n]/g, '');
+  const olen = src.length;
   const bad = (off: number) => `illegal base32 data at input byte ${off}`;
-  for (let i = 0; i < clean.length; i++) {
-    const c = clean[i]!;
-    if (c === '=') {
-      if (clean.length % 8 !== 0) return bad(i);
-      if (!/^=+$/.test(clean.slice(i)) || ![1, 3, 4, 6].includes(clean.length - i)) return bad(i);
-      break;
-    }
-    if (!B32.includes(c)) return bad(i);
-  }
-  if (clean.length % 8 !== 0) return bad(clean.length - (clean.length % 8) + 0);
-  const body = clean.replace(/=+$/, '');
   const out: number[] = [];
-  let acc = 0;
-  let bits = 0;
-  for (const c of body) {
-    acc = (acc << 5) | B32.indexOf(c);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((acc >>> (bits - 8)) & 0xff);
-      bits -= 8;
+  let pos = 0;
+  let end = false;
+  while (pos < src.length && !end) {
+    const dbuf: number[] = [];
+    let dlen = 8;
+    for (let j = 0; j < 8; ) {
+      if (pos >= src.length) return bad(olen - (src.length - pos) - j);
+      const c = src[pos++]!;
+      const left = src.length - pos;
+      if (c === '=' && j >= 2 && left < 8) {
+        if (left + j < 8 - 1) return bad(olen);
+        for (let k = 0; k < 8 - 1 - j; k++) if (left > k && src[pos + k] !== '=') return bad(olen - left + k - 1);
+        dlen = j;
+        end = true;
+        if (dlen === 1 || dlen === 3 || dlen === 6) return bad(olen - left - 1);
+        break;
+      }
+      const v = B32.indexOf(c);
+      if (v < 0) return bad(olen - left - 1);
+      dbuf[j++] = v;
     }
-    acc &= (1 << bits) - 1;
+    // pack the 5-bit groups of this quantum
+    let bits = 0n;
+    for (let k = 0; k < 8; k++) bits = (bits << 5n) | BigInt(dbuf[k] ?? 0);
+    const bytes = [Number((bits >> 32n) & 0xffn), Number((bits >> 24n) & 0xffn), Number((bits >> 16n) & 0xffn), Number((bits >> 8n) & 0xffn), Number(bits & 0xffn)];
+    const n = { 8: 5, 7: 4, 5: 3, 4: 2, 2: 1 }[dlen] ?? 0;
+    out.push(...bytes.slice(0, n));
   }
   return Buffer.from(out).toString('utf8');
 }

@@ -88,6 +88,8 @@ export class GoTime extends GoObject {
     /** Nanoseconds within the second, 0..999999999. */
     readonly nsec: number,
     readonly zone: Zone,
+    /** Go's monotonic clock reading (ns since process start), which time.Now carries and String prints as m=±s. */
+    readonly mono?: bigint,
   ) {
     super();
   }
@@ -111,8 +113,13 @@ export class GoTime extends GoObject {
     return this.sec === BigInt(daysFromCivil(1, 1, 1)) * 86400n && this.nsec === 0;
   }
 
+  /** In, UTC and Local strip the monotonic reading, as in Go. */
   in(zone: Zone): GoTime {
     return new GoTime(this.sec, this.nsec, zone);
+  }
+
+  withMono(ns: bigint): GoTime {
+    return new GoTime(this.sec, this.nsec, this.zone, ns);
   }
 
   addNs(d: bigint): GoTime {
@@ -123,7 +130,7 @@ export class GoTime extends GoObject {
       n += NS;
       s -= 1n;
     }
-    return new GoTime(s, Number(n), this.zone);
+    return new GoTime(s, Number(n), this.zone, this.mono === undefined ? undefined : this.mono + d);
   }
 
   unixNano(): bigint {
@@ -148,7 +155,10 @@ export class GoTime extends GoObject {
 
   /** time.Time.String(): "2006-01-02 15:04:05.999999999 -0700 MST". */
   format(): string {
-    return formatTime(this, '2006-01-02 15:04:05.999999999 -0700 MST');
+    const s = formatTime(this, '2006-01-02 15:04:05.999999999 -0700 MST');
+    if (this.mono === undefined) return s;
+    const m = this.mono < 0n ? -this.mono : this.mono;
+    return `${s} m=${this.mono < 0n ? '-' : '+'}${m / NS}.${(m % NS).toString().padStart(9, '0')}`;
   }
 
   /** encoding/json: time.Time marshals as RFC 3339 with nanoseconds. */
@@ -268,10 +278,12 @@ function tokenize(layout: string): Tok[] {
       return true;
     };
     const c = r[0]!;
+    // "Jan" and "Mon" followed by a lower-case letter are words, not elements (Go's rule)
+    const lowerAfter = (n: number) => /^[a-z]/.test(r.slice(n));
     if (c === 'J' && r.startsWith('January') && st('January', 'January')) continue;
-    if (c === 'J' && r.startsWith('Jan') && st('Jan', 'Jan')) continue;
+    if (c === 'J' && r.startsWith('Jan') && !lowerAfter(3) && st('Jan', 'Jan')) continue;
     if (c === 'M' && r.startsWith('Monday') && st('Monday', 'Monday')) continue;
-    if (c === 'M' && r.startsWith('Mon') && st('Mon', 'Mon')) continue;
+    if (c === 'M' && r.startsWith('Mon') && !lowerAfter(3) && st('Mon', 'Mon')) continue;
     if (c === 'M' && r.startsWith('MST') && st('MST', 'MST')) continue;
     if (c === '0') {
       if (r.startsWith('002') && st('002', '002')) continue;
@@ -459,7 +471,8 @@ export function parseTime(layout: string, value: string, loc: Zone): GoTime {
     throw new ParseError(`parsing time ${quoteGo(value)} as ${quoteGo(layout)}: cannot parse ${quoteGo(rest)} as ${quoteGo(elem)}${extra}`);
   };
   let s = value;
-  let year = 1;
+  // Go's defaults for missing elements: year 0, January 1
+  let year = 0;
   let month = 1;
   let day = 1;
   let hour = 0;
@@ -468,13 +481,16 @@ export function parseTime(layout: string, value: string, loc: Zone): GoTime {
   let nsec = 0;
   let pm: boolean | undefined;
   let offset: number | undefined;
+  let zoneName: string | undefined;
   const num = (elem: string, min1: number, max1: number, fixed: boolean): number => {
     const m = fixed ? new RegExp(`^[0-9]{${max1}}`).exec(s) : new RegExp(`^[0-9]{${min1},${max1}}`).exec(s);
     if (!m) return fail(elem, s);
     s = s.slice(m[0].length);
     return Number(m[0]);
   };
-  for (const tok of tokenize(layout)) {
+  const toks = tokenize(layout);
+  for (let ti = 0; ti < toks.length; ti++) {
+    const tok = toks[ti]!;
     if ('lit' in tok) {
       if (!s.startsWith(tok.lit)) fail(tok.lit, s);
       s = s.slice(tok.lit.length);
@@ -538,11 +554,17 @@ export function parseTime(layout: string, value: string, loc: Zone): GoTime {
         min = num('04', 2, 2, true);
         break;
       case '5':
-        sec = num('5', 1, 2, false);
+      case '05': {
+        sec = tok.std === '5' ? num('5', 1, 2, false) : num('05', 2, 2, true);
+        // Go accepts a fractional second right after the seconds even when the layout has none
+        const next = toks[ti + 1];
+        const fm = /^[.,]([0-9]+)/.exec(s);
+        if (fm && !(next && 'frac' in next)) {
+          nsec = Number(fm[1]!.slice(0, 9).padEnd(9, '0'));
+          s = s.slice(fm[0].length);
+        }
         break;
-      case '05':
-        sec = num('05', 2, 2, true);
-        break;
+      }
       case '06': {
         const y = num('06', 2, 2, true);
         year = y >= 69 ? 1900 + y : 2000 + y;
@@ -563,7 +585,7 @@ export function parseTime(layout: string, value: string, loc: Zone): GoTime {
       case 'MST': {
         const m = /^(UTC|[A-Z]{3,5}|[+-][0-9]{2,4})/.exec(s);
         if (!m) fail('MST', s);
-        if (m![0] === 'UTC' || m![0] === 'GMT') offset = offset ?? 0;
+        zoneName = m![0];
         s = s.slice(m![0].length);
         break;
       }
@@ -601,6 +623,17 @@ export function parseTime(layout: string, value: string, loc: Zone): GoTime {
     const here = zoneAt(loc, t.sec);
     // Go keeps loc when the offset agrees with it, else a fixed zone with that offset
     return here.offset === offset ? t : new GoTime(t.sec, nsec, { name: '', fixedOffset: offset, fixedAbbr: '' });
+  }
+  if (zoneName !== undefined) {
+    if (zoneName === 'UTC') return new GoTime(wall, nsec, UTC);
+    // an abbreviation loc uses gives its offset; any other name a zone with offset 0 (Go's "fake zone")
+    const known = loc.tz?.types.find((t) => t.abbr === zoneName);
+    if (known) {
+      const t = new GoTime(wall - BigInt(known.offset), nsec, loc);
+      const here = zoneAt(loc, t.sec);
+      if (here.abbr === zoneName) return t;
+    }
+    return new GoTime(wall, nsec, { name: zoneName, fixedOffset: 0, fixedAbbr: zoneName });
   }
   // local wall clock in loc: find the offset that applies there
   let guess = wall - BigInt(zoneAt(loc, wall).offset);
@@ -706,6 +739,8 @@ function roundDuration(d: bigint, m: bigint): bigint {
 
 export function dateFuncs(now: () => Date): FuncMap {
   const nowTime = () => GoTime.fromDate(now());
+  // time.Now's monotonic reading: nanoseconds since this function map was made
+  const start = process.hrtime.bigint();
   const asTime = (v: GoValue): GoTime => {
     if (v instanceof GoTime) return v;
     // int, int32 and int64 are Unix seconds; anything else means "now"
@@ -717,7 +752,7 @@ export function dateFuncs(now: () => Date): FuncMap {
     return formatTime(asTime(d).in(loc), layout);
   };
   return {
-    now: fn(0, () => nowTime()),
+    now: fn(0, () => nowTime().withMono(process.hrtime.bigint() - start + 1n)),
     date: fn(2, (f, d) => dateInZone(argString(f), d, 'Local')),
     dateInZone: fn(3, (f, d, z) => dateInZone(argString(f), d, argString(z))),
     date_in_zone: fn(3, (f, d, z) => dateInZone(argString(f), d, argString(z))),

@@ -3,7 +3,7 @@ import { TemplateFuncError, type FuncMap, type GoMap, type GoValue } from '../te
 import { argMap, argString, fn, NIL_MAP_WRITE, vfn } from './args.js';
 import { deepCopy, empty, strval } from './cast.js';
 import { goTypeName, isGoMap, sortedKeys } from './gofmt.js';
-import { typedSlice } from './strings.js';
+import { nilMap, typedSlice } from './strings.js';
 
 const has = (m: GoMap | null, k: string): boolean => m !== null && Object.prototype.hasOwnProperty.call(m, k);
 
@@ -41,11 +41,14 @@ export function mergoMerge(dst: GoMap, src: GoMap, overwrite: boolean): void {
 }
 
 function merge(overwrite: boolean, d: GoValue, srcs: GoValue[]): GoValue {
-  let dst = argMap(d);
+  // a nil dst stays a nil map in Go (printed map[], JSON null) unless a src fills it
+  const given = argMap(d);
+  let dst = given ?? nilMap();
   for (const s of srcs) {
     const src = argMap(s);
     if (src === null) continue;
-    if (dst === null) dst = {};
+    // mergo makes a nil dst a real map as soon as a non-nil src comes
+    if (given === null && Object.keys(dst).length === 0) dst = {};
     mergoMerge(dst, src, overwrite);
   }
   return dst;

@@ -60,7 +60,8 @@ export function extraFuncs(options: FuncOptions): FuncMap {
   };
   /** goutils.CryptoRandom: count characters from the set (ASCII printable for randAscii). */
   const randFrom = (count: bigint, set: string): string => {
-    if (count < 0n) throw new TemplateFuncError(`Requested random string length ${count} is less than 0.`);
+    // goutils refuses a negative count with an error, which sprig turns into ""
+    if (count < 0n) return '';
     let s = '';
     for (let i = 0n; i < count; i++) s += set[randInt(set.length)];
     return s;

@@ -88,7 +88,9 @@ export function isGoMap(v: GoValue | undefined): v is GoMap {
 
 /** Map keys in the order Go's fmt and encoding/json print them (sorted by bytes; UTF-16 order matches for BMP). */
 export function sortedKeys(m: GoMap): string[] {
-  return Object.keys(m).sort(compareGoStrings);
+  const keys = Object.keys(m);
+  // UTF-16 order is UTF-8 byte order unless a surrogate pair meets a char above U+E000
+  return keys.some((k) => /[\ud800-\udfff]/.test(k)) ? keys.sort(compareGoStrings) : keys.sort();
 }
 
 /** Go compares strings bytewise (UTF-8); JS compares UTF-16 units. They agree except across surrogates. */

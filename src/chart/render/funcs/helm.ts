@@ -2,6 +2,7 @@
 import { TemplateFuncError, type FuncMap, type GoMap, type GoValue } from '../template/types.js';
 import { argString, fn } from './args.js';
 import { isGoMap } from './gofmt.js';
+import { nilMap, nilSlice } from './strings.js';
 import { jsonKindOf, marshalJSON, parseJSON } from './json.js';
 import { fromYaml, fromYamlArray, toYaml } from './yaml.js';
 import { toYamlPretty } from './yamlpretty.js';
@@ -24,7 +25,8 @@ const RECURSION_MAX = 1000;
 function fromJson(s: string): GoMap {
   try {
     const v = parseJSON(s);
-    if (v === null) return {};
+    // JSON null makes Unmarshal set the map to nil
+    if (v === null) return nilMap();
     if (isGoMap(v)) return v;
     return { Error: `json: cannot unmarshal ${jsonKindOf(v)} into Go value of type map[string]interface {}` };
   } catch (e) {
@@ -35,7 +37,7 @@ function fromJson(s: string): GoMap {
 function fromJsonArray(s: string): GoValue[] {
   try {
     const v = parseJSON(s);
-    if (v === null) return [];
+    if (v === null) return nilSlice();
     if (Array.isArray(v)) return v;
     return [`json: cannot unmarshal ${jsonKindOf(v)} into Go value of type []interface {}`];
   } catch (e) {

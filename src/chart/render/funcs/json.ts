@@ -5,6 +5,7 @@
  */
 import { GoObject, type GoMap, type GoValue } from '../template/types.js';
 import { formatFloatJSON, goTypeName, sortedKeys } from './gofmt.js';
+import { NIL_MAP, NIL_SLICE } from './strings.js';
 
 export class JSONMarshalError extends Error {}
 
@@ -96,7 +97,7 @@ export function marshalJSON(v: GoValue | undefined, opts: { indent?: string; esc
     const nl = ind ? '\n' + ind.repeat(depth + 1) : '';
     const close = ind ? '\n' + ind.repeat(depth) : '';
     if (Array.isArray(x)) {
-      if (x.length === 0) return '[]';
+      if (x.length === 0) return (x as { [NIL_SLICE]?: boolean })[NIL_SLICE] ? 'null' : '[]';
       return '[' + nl + x.map((e) => enc(e, depth + 1)).join(',' + nl) + close + ']';
     }
     if (x instanceof GoObject) {
@@ -104,7 +105,7 @@ export function marshalJSON(v: GoValue | undefined, opts: { indent?: string; esc
       return '{}';
     }
     const keys = sortedKeys(x);
-    if (keys.length === 0) return '{}';
+    if (keys.length === 0) return (x as { [NIL_MAP]?: boolean })[NIL_MAP] ? 'null' : '{}';
     const sep = ind ? ': ' : ':';
     return '{' + nl + keys.map((k) => jsonString(k, esc) + sep + enc(x[k], depth + 1)).join(',' + nl) + close + '}';
   };

@@ -3,7 +3,7 @@ import { GoObject, TemplateFuncError, type FuncMap, type GoValue } from '../temp
 import { argIntNum, fn, vfn } from './args.js';
 import { deepEqual, empty, toInt } from './cast.js';
 import { goKindName } from './gofmt.js';
-import { typedSlice } from './strings.js';
+import { nilSlice, typedSlice } from './strings.js';
 
 const NIL_DEREF = 'runtime error: invalid memory address or nil pointer dereference';
 
@@ -24,7 +24,10 @@ function pair(name: string, arity: number, f: (...a: GoValue[]) => GoValue, vari
 
 function chunk(size: number, list: GoValue[]): GoValue[] {
   const l = list.length;
+  // Go: int(math.Floor(float64(l-1)/float64(size)) + 1); a zero or negative size gives a
+  // NaN, infinite or negative count, and make() panics
   const cs = Math.floor((l - 1) / size) + 1;
+  if (!Number.isFinite(cs) || cs < 0) throw new TemplateFuncError('runtime error: makeslice: len out of range');
   const out: GoValue[] = [];
   for (let i = 0; i < cs; i++) {
     let clen = size;
@@ -63,8 +66,15 @@ export const listFuncs: FuncMap = {
     const a = listOf(l, (k) => `Cannot find last on type ${k}`);
     return a.length === 0 ? null : (a[a.length - 1] ?? null);
   }),
-  ...pair('rest', 1, (l) => listOf(l, (k) => `Cannot find rest on type ${k}`).slice(1)),
-  ...pair('initial', 1, (l) => listOf(l, (k) => `Cannot find initial on type ${k}`).slice(0, -1)),
+  // rest and initial of an empty list return a nil slice
+  ...pair('rest', 1, (l) => {
+    const a = listOf(l, (k) => `Cannot find rest on type ${k}`);
+    return a.length === 0 ? nilSlice() : a.slice(1);
+  }),
+  ...pair('initial', 1, (l) => {
+    const a = listOf(l, (k) => `Cannot find initial on type ${k}`);
+    return a.length === 0 ? nilSlice() : a.slice(0, -1);
+  }),
   ...pair('reverse', 1, (l) => [...listOf(l, (k) => `Cannot find reverse on type ${k}`)].reverse()),
   ...pair('compact', 1, (l) => listOf(l, (k) => `Cannot compact on type ${k}`).filter((x) => !empty(x))),
   ...pair('uniq', 1, (l) => {
@@ -85,7 +95,8 @@ export const listFuncs: FuncMap = {
   ...pair('slice', 1, (l, ...ix) => slice(l, ix), true),
   ...pair('chunk', 2, (size, l) => chunk(argIntNum(size), listOf(l, (k) => `Cannot chunk type ${k}`))),
   concat: vfn(0, (...lists) => {
-    const out: GoValue[] = [];
+    // `var res []interface{}`: nil until something is appended
+    const out: GoValue[] = nilSlice();
     for (const l of lists) {
       if (l === null) throw new TemplateFuncError(NIL_DEREF);
       if (!Array.isArray(l) && !(l instanceof Uint8Array)) throw new TemplateFuncError(`Cannot concat type ${goKindName(l)} as list`);

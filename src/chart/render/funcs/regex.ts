@@ -5,9 +5,9 @@
  * rule that an empty match right after a previous match is skipped, and `$name`
  * expansion is Go's (the longest name; `${1}` to cut it short).
  */
-import { TemplateFuncError, type FuncMap } from '../template/types.js';
+import { TemplateFuncError, type FuncMap, type GoValue } from '../template/types.js';
 import { argIntNum, argString, fn } from './args.js';
-import { typedSlice } from './strings.js';
+import { nilSlice, typedSlice } from './strings.js';
 
 const POSIX: Record<string, string> = {
   alnum: '0-9A-Za-z',
@@ -32,7 +32,28 @@ const err = (code: string, arg: string): never => {
   throw new GoRegexError(`error parsing regexp: ${code}: \`${arg}\``);
 };
 
-/** Translate an RE2 pattern; throws Go's parse error text for what RE2 rejects. */
+/** JS RegExp syntax characters: the only identity escapes a `u` RegExp accepts. */
+const JS_SYNTAX = new Set([...'^$\\.*+?()[]{}|/']);
+const GO_SPACE = '\\t\\n\\f\\r ';
+
+/** A literal character as a `u` RegExp accepts it, inside or outside a class. */
+function lit(c: string, inClass: boolean): string {
+  if (JS_SYNTAX.has(c)) return '\\' + c;
+  void inClass;
+  return c;
+}
+
+/** Both cases of a letter, for a case-insensitive group JS cannot scope. */
+function bothCases(c: string): string {
+  const l = c.toLowerCase();
+  const u = c.toUpperCase();
+  return [...new Set([c, l, u].filter((x) => [...x].length === 1))].join('');
+}
+
+/**
+ * Translate an RE2 pattern to a JS RegExp with the `u` flag (runes, as Go matches them);
+ * throws Go's parse error text for what RE2 rejects.
+ */
 export function translate(pattern: string): RegExp {
   let flags = '';
   let p = pattern;
@@ -42,142 +63,236 @@ export function translate(pattern: string): RegExp {
     for (const f of lead[1]!) if (!flags.includes(f)) flags += f;
     p = p.slice(lead[0].length);
   }
+  const chars = [...p];
   let out = '';
-  let unicode = false;
-  let depth = 0;
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
+  // groups: whether each open group switched case-insensitivity on
+  const groups: boolean[] = [];
+  let ci = false;
+  const ciStack: boolean[] = [];
+  // the text of the last quantifier, when the previous token was one (RE2 refuses a second)
+  let lastQuant: string | null = null;
+  // whether something repeatable precedes (RE2: "missing argument to repetition operator")
+  let atomBefore = false;
+  const dotAll = () => flags.includes('s');
+  const emitAtom = (s: string) => {
+    out += s;
+    lastQuant = null;
+    atomBefore = true;
+  };
+  const letter = (c: string) => (ci && !flags.includes('i') && /\p{L}/u.test(c) && bothCases(c).length > 1 ? `[${bothCases(c)}]` : lit(c, false));
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    // quantifiers
+    const rest = chars.slice(i).join('');
+    const q = /^(\*|\+|\?|\{(\d+)(,(\d*))?\})\??/.exec(rest);
+    if (q && (c !== '{' || q[2] !== undefined)) {
+      const quant = q[1]!;
+      if (lastQuant !== null) err('invalid nested repetition operator', lastQuant + q[0]);
+      if (!atomBefore) err('missing argument to repetition operator', quant);
+      if (q[2] !== undefined && (Number(q[2]) > 1000 || (q[4] !== undefined && q[4] !== '' && (Number(q[4]) > 1000 || Number(q[4]) < Number(q[2])))))
+        err('invalid repeat count', quant);
+      out += q[0];
+      lastQuant = q[0];
+      i += [...q[0]].length - 1;
+      continue;
+    }
     if (c === '\\') {
-      const n = p[i + 1];
-      if (n === undefined) err('trailing backslash at end of expression', '');
+      const n = chars[i + 1] ?? '';
+      if (n === '') err('trailing backslash at end of expression', '');
+      i++;
       if (n === 'Q') {
-        const end = p.indexOf('\\E', i + 2);
-        const lit = end < 0 ? p.slice(i + 2) : p.slice(i + 2, end);
-        out += lit.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
-        i = end < 0 ? p.length : end + 1;
+        const body = chars.slice(i + 1).join('');
+        const end = body.indexOf('\\E');
+        const text = end < 0 ? body : body.slice(0, end);
+        for (const t of text) emitAtom(letter(t));
+        i += [...(end < 0 ? body : body.slice(0, end + 2))].length;
         continue;
       }
-      if (n === 'A') {
-        out += '(?<![\\s\\S])';
-        i++;
+      if (n === 'A' || n === 'z') {
+        // empty-width: grouped so that RE2's legal `\A*` stays legal in JS
+        out += n === 'A' ? '(?:(?<![\\s\\S]))' : '(?:(?![\\s\\S]))';
+        lastQuant = null;
+        atomBefore = true;
         continue;
       }
-      if (n === 'z') {
-        out += '(?![\\s\\S])';
-        i++;
+      if (n === 'b' || n === 'B') {
+        out += `(?:\\${n})`;
+        lastQuant = null;
+        atomBefore = true;
         continue;
       }
       if (n === 'p' || n === 'P') {
-        unicode = true;
-        if (p[i + 2] === '{') {
-          const end = p.indexOf('}', i + 2);
-          const name = p.slice(i + 3, end);
-          out += `\\${n}{${/^[A-Z][a-z]?$/.test(name) || name === 'L' ? name : 'Script=' + name}}`;
-          i = end;
+        let name: string;
+        if (chars[i + 1] === '{') {
+          const close = chars.indexOf('}', i + 1);
+          name = chars.slice(i + 2, close).join('');
+          i = close;
         } else {
-          out += `\\${n}{${p[i + 2]}}`;
-          i += 2;
+          name = chars[i + 1] ?? '';
+          i++;
         }
+        const neg = name.startsWith('^') !== (n === 'P');
+        name = name.replace(/^\^/, '');
+        const prop = /^[A-Z][a-z]?$/.test(name) ? name : `Script=${name}`;
+        emitAtom(`\\${neg ? 'P' : 'p'}{${prop}}`);
         continue;
       }
-      if (n !== undefined && /[1-9]/.test(n)) err('invalid escape sequence', `\\${n}`);
-      if (n !== undefined && /[a-zA-Z]/.test(n) && !/[dDsSwWbBntrfvx]/.test(n)) err('invalid escape sequence', `\\${n}`);
-      out += c + n;
-      i++;
+      if (n === 's') {
+        emitAtom(`[${GO_SPACE}]`);
+        continue;
+      }
+      if (n === 'S') {
+        emitAtom(`[^${GO_SPACE}]`);
+        continue;
+      }
+      if (n === 'x' && chars[i + 1] === '{') {
+        const close = chars.indexOf('}', i + 1);
+        emitAtom(`\\u{${chars.slice(i + 2, close).join('')}}`);
+        i = close;
+        continue;
+      }
+      if (/[1-9]/.test(n)) err('invalid escape sequence', `\\${n}`);
+      if (/[a-zA-Z0-9]/.test(n)) {
+        if (!/[dDwWntrfvax0]/.test(n)) err('invalid escape sequence', `\\${n}`);
+        // \a (bell) has no JS escape; \0 in Go is octal
+        emitAtom(n === 'a' ? '\\x07' : n === '0' ? '\\0' : `\\${n}`);
+        continue;
+      }
+      emitAtom(lit(n, false));
       continue;
     }
     if (c === '(') {
-      if (p[i + 1] === '?') {
-        const rest = p.slice(i + 2);
-        if (rest.startsWith('P<')) {
+      let turnsCi = false;
+      if (chars[i + 1] === '?') {
+        const r = chars.slice(i + 2).join('');
+        if (r.startsWith('P<') || (r.startsWith('<') && !r.startsWith('<=') && !r.startsWith('<!'))) {
+          const skip = r.startsWith('P<') ? 3 : 2;
           out += '(?<';
-          i += 3;
-          depth++;
-          continue;
-        }
-        if (rest.startsWith('<') && !rest.startsWith('<=') && !rest.startsWith('<!')) {
-          out += '(?<';
-          i += 2;
-          depth++;
-          continue;
-        }
-        if (rest.startsWith(':')) {
+          i += skip;
+        } else if (r.startsWith(':')) {
           out += '(?:';
           i += 2;
-          depth++;
-          continue;
-        }
-        const fl = /^([imsU-]+)(:|\))/.exec(rest);
-        if (fl) {
-          // flags in the middle of a pattern: honoured only where JS can (whole pattern)
-          for (const f of fl[1]!.replace(/-.*/, '')) if (f !== 'U' && !flags.includes(f)) flags += f;
-          if (fl[2] === ':') {
-            out += '(?:';
-            depth++;
+        } else {
+          const fl = /^([imsU]*)(?:-([imsU]*))?(:|\))/.exec(r);
+          if (!fl) err('invalid or unsupported Perl syntax', '(?' + (chars[i + 2] ?? ''));
+          if (fl![1]!.includes('U') || (fl![2] ?? '').includes('U')) err('invalid or unsupported Perl syntax', '(?U');
+          const on = fl![1]!;
+          const off = fl![2] ?? '';
+          if (on.includes('i')) turnsCi = true;
+          // s and m apply to the whole pattern in JS (RE2 scopes them): close enough for charts
+          for (const f of on.replace(/i/g, '')) if (!flags.includes(f)) flags += f;
+          void off;
+          i += 1 + fl![0].length;
+          if (fl![3] === ')') {
+            // (?i) in the middle: on until the end of the enclosing group
+            if (turnsCi) ci = true;
+            continue;
           }
-          i += 1 + fl[0].length;
-          continue;
+          out += '(?:';
         }
-        err('invalid or unsupported Perl syntax', '(?' + (p[i + 2] ?? ''));
-      }
-      depth++;
-      out += c;
+      } else out += '(';
+      ciStack.push(ci);
+      groups.push(turnsCi);
+      if (turnsCi) ci = true;
+      lastQuant = null;
+      atomBefore = false;
       continue;
     }
     if (c === ')') {
-      if (depth === 0) err('unexpected )', pattern);
-      depth--;
-      out += c;
+      if (groups.length === 0) err('unexpected )', pattern);
+      groups.pop();
+      ci = ciStack.pop() ?? false;
+      out += ')';
+      lastQuant = null;
+      atomBefore = true;
+      continue;
+    }
+    if (c === '|') {
+      out += '|';
+      lastQuant = null;
+      atomBefore = false;
+      continue;
+    }
+    if (c === '^' || c === '$') {
+      out += `(?:\\${c})`.replace('\\^', '^').replace('\\$', '$');
+      lastQuant = null;
+      atomBefore = true;
+      continue;
+    }
+    if (c === '.') {
+      emitAtom(dotAll() ? '[\\s\\S]' : '[^\\n]');
       continue;
     }
     if (c === '[') {
-      // copy a character class, expanding POSIX names
       let j = i + 1;
       let cls = '[';
-      if (p[j] === '^') {
+      if (chars[j] === '^') {
         cls += '^';
         j++;
       }
-      if (p[j] === ']') {
+      if (chars[j] === ']') {
         cls += '\\]';
         j++;
       }
-      for (; j < p.length && p[j] !== ']'; j++) {
-        const m = /^\[:(\^?)([a-z]+):\]/.exec(p.slice(j));
+      let closed = false;
+      for (; j < chars.length; j++) {
+        const d = chars[j]!;
+        if (d === ']') {
+          closed = true;
+          break;
+        }
+        const restCls = chars.slice(j).join('');
+        const m = /^\[:(\^?)([a-z]+):\]/.exec(restCls);
         if (m) {
           const set = POSIX[m[2]!];
-          if (set === undefined) err('invalid character class range', m[0]);
-          if (m[1]) err('invalid character class range', m[0]); // negated POSIX inside a class: rare, refuse
+          if (set === undefined || m[1]) err('invalid character class range', m[0]);
           cls += set;
           j += m[0].length - 1;
           continue;
         }
-        if (p[j] === '\\') {
-          cls += p[j]! + (p[j + 1] ?? '');
+        if (d === '\\') {
+          const e = chars[j + 1] ?? '';
           j++;
+          if (e === 's') cls += GO_SPACE;
+          else if (e === 'p' || e === 'P') {
+            let name: string;
+            if (chars[j + 1] === '{') {
+              const close = chars.indexOf('}', j + 1);
+              name = chars.slice(j + 2, close).join('');
+              j = close;
+            } else {
+              name = chars[j + 1] ?? '';
+              j++;
+            }
+            cls += `\\${e}{${/^[A-Z][a-z]?$/.test(name) ? name : 'Script=' + name}}`;
+          } else if (/[a-zA-Z0-9]/.test(e)) {
+            if (!/[dDwWSntrfvx]/.test(e)) err('invalid escape sequence', `\\${e}`);
+            cls += '\\' + e;
+          } else cls += e === '-' ? '\\-' : lit(e, true);
           continue;
         }
-        if (p[j] === '[') {
-          cls += '\\[';
-          continue;
-        }
-        cls += p[j];
+        // a bare '-' stays the range operator
+        cls += d === '-' ? '-' : ci && !flags.includes('i') && /\p{L}/u.test(d) ? bothCases(d) : lit(d, true);
       }
-      if (j >= p.length) err('missing closing ]', p.slice(i));
-      out += cls + ']';
+      if (!closed) err('missing closing ]', chars.slice(i).join(''));
+      emitAtom(cls + ']');
       i = j;
       continue;
     }
-    if ((c === '*' || c === '+' || c === '?') && (out === '' || /[(|]$/.test(out))) err('missing argument to repetition operator', c);
-    if ((c === '*' || c === '+') && /[*+]$/.test(out) && !out.endsWith('\\*') && !out.endsWith('\\+')) err('invalid nested repetition operator', p.slice(i - 1, i + 1));
-    out += c;
+    emitAtom(letter(c));
   }
-  if (depth > 0) err('missing closing )', pattern);
+  if (groups.length > 0) err('missing closing )', pattern);
   try {
-    return new RegExp(out, flags + 'g' + (unicode ? 'u' : ''));
+    return new RegExp(out, flags + 'gu');
   } catch (e) {
     throw new GoRegexError(`error parsing regexp: ${(e as Error).message}`);
   }
+}
+
+/** UTF-16 units of the rune at i (Go steps over a whole rune after an empty match). */
+function runeWidth(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  return c >= 0xd800 && c <= 0xdbff && i + 1 < s.length ? 2 : 1;
 }
 
 /** FindAllIndex with Go's rule on empty matches; n < 0 means all. */
@@ -195,13 +310,13 @@ function findAll(re: RegExp, s: string, n: number): RegExpExecArray[] {
     const end = start + m[0].length;
     if (end === start && start === prevEnd) {
       // an empty match abutting the previous match is ignored
-      pos = start + 1;
+      pos = start + runeWidth(s, start);
       continue;
     }
     out.push(m);
     if (n > 0 && out.length >= n) break;
     prevEnd = end;
-    pos = end === start ? end + 1 : end;
+    pos = end === start ? end + runeWidth(s, end) : end;
   }
   return out;
 }
@@ -275,7 +390,8 @@ function mustCompile(pattern: string): RegExp {
   }
 }
 
-const slice = (a: string[]): string[] => typedSlice(a, '[]string');
+/** FindAllString and Split give a nil slice for no matches / n == 0. */
+const slice = (a: string[], nilIfEmpty = false): GoValue[] => (nilIfEmpty && a.length === 0 ? nilSlice('[]string') : typedSlice(a, '[]string'));
 
 export const regexFuncs: FuncMap = {
   regexMatch: fn(2, (r, s) => {
@@ -292,11 +408,11 @@ export const regexFuncs: FuncMap = {
   }),
   regexFindAll: fn(3, (r, s, n) => {
     const [pat, str, k] = [argString(r), argString(s), argIntNum(n)];
-    return slice(findAll(mustCompile(pat), str, k).map((m) => m[0]));
+    return slice(findAll(mustCompile(pat), str, k).map((m) => m[0]), true);
   }),
   mustRegexFindAll: fn(3, (r, s, n) => {
     const [pat, str, k] = [argString(r), argString(s), argIntNum(n)];
-    return slice(findAll(translate(pat), str, k).map((m) => m[0]));
+    return slice(findAll(translate(pat), str, k).map((m) => m[0]), true);
   }),
   regexFind: fn(2, (r, s) => {
     const [pat, str] = [argString(r), argString(s)];
@@ -324,11 +440,11 @@ export const regexFuncs: FuncMap = {
   }),
   regexSplit: fn(3, (r, s, n) => {
     const [pat, str, k] = [argString(r), argString(s), argIntNum(n)];
-    return slice(split(mustCompile(pat), str, k, pat.length));
+    return slice(split(mustCompile(pat), str, k, pat.length), k === 0);
   }),
   mustRegexSplit: fn(3, (r, s, n) => {
     const [pat, str, k] = [argString(r), argString(s), argIntNum(n)];
-    return slice(split(translate(pat), str, k, pat.length));
+    return slice(split(translate(pat), str, k, pat.length), k === 0);
   }),
   regexQuoteMeta: fn(1, (s) => argString(s).replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')),
 };

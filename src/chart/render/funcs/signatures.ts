@@ -16,6 +16,7 @@ const M: GoParamType = 'map[string]interface {}';
 const L: GoParamType = '[]interface {}';
 
 export const SIGNATURES: Record<string, readonly GoParamType[]> = {
+  hello: [],
   // strings
   abbrev: [I, S],
   abbrevboth: [I, I, S],

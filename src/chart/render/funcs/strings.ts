@@ -26,6 +26,25 @@ export function typedSlice<T extends GoValue[]>(a: T, goType: string): T {
   Object.defineProperty(a, SLICE_TYPE, { value: goType, enumerable: false, writable: true, configurable: true });
   return a;
 }
+/**
+ * Marks an empty array as Go's nil slice (a function returned `nil` of a slice type):
+ * it prints `[]` like an empty one, but encoding/json writes `null` for it.
+ */
+export const NIL_SLICE: unique symbol = Symbol('airlock.go.nilSlice');
+export function nilSlice(goType = '[]interface {}'): GoValue[] {
+  const a = typedSlice([] as GoValue[], goType);
+  Object.defineProperty(a, NIL_SLICE, { value: true, enumerable: false });
+  return a;
+}
+
+/** Marks an empty object as Go's nil map: it prints `map[]`, and encoding/json writes `null`. */
+export const NIL_MAP: unique symbol = Symbol('airlock.go.nilMap');
+export function nilMap(): GoMap {
+  const m: GoMap = {};
+  Object.defineProperty(m, NIL_MAP, { value: true, enumerable: false });
+  return m;
+}
+
 export function typedMap<T extends GoMap>(m: T, goType: string): T {
   Object.defineProperty(m, MAP_TYPE, { value: goType, enumerable: false, writable: true, configurable: true });
   return m;
@@ -33,23 +52,21 @@ export function typedMap<T extends GoMap>(m: T, goType: string): T {
 
 const cp = (ch: string): number => ch.codePointAt(0) ?? 0;
 
-/** Go's runtime panic text for a bad slice expression. */
+/** Go's runtime panic text for a bad slice expression: `[:h] with length n` or `[l:h]`. */
 function sliceBounds(s: number | null, e: number | null, len: number): never {
-  const expr = s === null ? `[:${e}]` : e === null ? `[${s}:]` : `[${s}:${e}]`;
-  const tail = s !== null && e !== null && s > e ? '' : ` with length ${len}`;
-  throw new TemplateFuncError(`runtime error: slice bounds out of range ${expr}${tail}`);
+  if (s === null) throw new TemplateFuncError(`runtime error: slice bounds out of range [:${e}] with length ${len}`);
+  throw new TemplateFuncError(`runtime error: slice bounds out of range [${s}:${e ?? len}]`);
 }
 
-/** s[a:b] over UTF-8 bytes, with Go's panics. */
+/** s[a:b] over UTF-8 bytes, with Go's panics (a null bound is omitted, as in s[:b] and s[a:]). */
 export function byteSlice(s: string, a: number | null, b: number | null): string {
   const bytes = utf8(s);
+  const len = bytes.length;
   const start = a ?? 0;
-  const end = b ?? bytes.length;
-  if (end > bytes.length || end < 0) sliceBounds(a, b, bytes.length);
-  if (start < 0 || start > end) {
-    if (start > bytes.length) sliceBounds(a, b, bytes.length);
-    sliceBounds(a, b, bytes.length);
-  }
+  const end = b ?? len;
+  // Go checks the high bound against the length first, then low <= high
+  if (b !== null && (end > len || end < 0)) sliceBounds(a, b, len);
+  if (start < 0 || start > end) sliceBounds(start, end, len);
   return fromUtf8(bytes.subarray(start, end));
 }
 
@@ -198,26 +215,29 @@ function nospace(s: string): string {
 
 const isConnector = (c: number): boolean => c === 0x2d || c === 0x5f || isSpace(c);
 
-/** xstrings.ToPascalCase (sprig 3.3's camelcase): upper-case after connectors, other runes kept. */
+/**
+ * xstrings 1.5's ToPascalCase (sprig 3.3's camelcase): words split at connectors (space,
+ * '-', '_'), each word's first rune upper-cased; a word that starts upper-case has its
+ * following upper-case runes lowered ("GOLANG_IS_GREAT" → "GolangIsGreat").
+ */
 function pascalCase(str: string): string {
   if (str === '') return '';
   const runes = [...str];
   let out = '';
   let i = 0;
   let r0 = '';
+  let firstUpper = false;
+  // leading connectors are kept
   for (; i < runes.length; ) {
     r0 = runes[i++]!;
     if (!isConnector(cp(r0))) {
+      firstUpper = isUpper(cp(r0));
       r0 = toUpperRune(r0);
       break;
     }
     out += r0;
   }
-  if (i >= runes.length) {
-    // only connectors, or one rune after them
-    if (!isConnector(cp(r0)) || out.length === 0) return isConnector(cp(r0)) ? out : out + r0;
-    return out;
-  }
+  if (i >= runes.length) return isConnector(cp(r0)) ? out : out + r0;
   for (; i < runes.length; ) {
     const r1 = r0;
     r0 = runes[i++]!;
@@ -225,8 +245,16 @@ function pascalCase(str: string): string {
       out += r1;
       continue;
     }
-    if (isConnector(cp(r1))) r0 = toUpperRune(r0);
-    else out += r1;
+    if (isConnector(cp(r1))) {
+      firstUpper = isUpper(cp(r0));
+      r0 = toUpperRune(r0);
+    } else {
+      if (firstUpper) {
+        if (isUpper(cp(r0))) r0 = toLowerRune(r0);
+        else firstUpper = false;
+      }
+      out += r1;
+    }
   }
   return out + r0;
 }
@@ -241,7 +269,12 @@ const enum W {
   punct,
   other,
 }
-const isAlphabet = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+/** xstrings' isAlphabet: a letter, but not a CJK ideograph. */
+const isAlphabet = (c: number): boolean => {
+  if (!isLetter(c)) return false;
+  if (c < 0x3400) return true;
+  return !((c >= 0x4e00 && c <= 0x9fcc) || (c >= 0x3400 && c <= 0x4d85) || (c >= 0x20000 && c <= 0x2b81d));
+};
 
 function nextWord(runes: string[], pos: number): { wt: W; word: string; next: number } {
   if (pos >= runes.length) return { wt: W.invalid, word: '', next: pos };

@@ -119,95 +119,248 @@ export function toToml(v: GoValue): string {
   }
 }
 
-/** A small TOML reader: enough for configuration snippets in charts. */
+/**
+ * A TOML reader for fromToml: tables, dotted and quoted keys, arrays of tables, inline
+ * tables, (multi-line) basic and literal strings, integers (int64; hex, octal, binary),
+ * floats, booleans; dates and times stay text. Errors name the line as BurntSushi does.
+ */
 export function parseToml(text: string): GoMap {
   const root: GoMap = {};
-  let cur = root;
-  const lines = text.split(/\r?\n/);
-  const descend = (path: string[], arrayLast: boolean): GoMap => {
+  let i = 0;
+  let line = 1;
+  const err = (msg: string): never => {
+    throw new TomlError(`toml: line ${line}: ${msg}`);
+  };
+  const peek = (): string | undefined => text[i];
+  const ws = () => {
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
+  };
+  const comment = () => {
+    if (text[i] === '#') while (i < text.length && text[i] !== '\n') i++;
+  };
+  const newlines = () => {
+    for (;;) {
+      ws();
+      comment();
+      if (text[i] === '\r' && text[i + 1] === '\n') i++;
+      if (text[i] === '\n') {
+        i++;
+        line++;
+        continue;
+      }
+      return;
+    }
+  };
+  const escape = (): string => {
+    const c = text[i++];
+    const simple: Record<string, string> = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r', '"': '"', '\\': '\\', e: '\x1b' };
+    if (c !== undefined && simple[c] !== undefined) return simple[c]!;
+    if (c === 'u' || c === 'U') {
+      const n = c === 'u' ? 4 : 8;
+      const h = text.slice(i, i + n);
+      if (!/^[0-9a-fA-F]+$/.test(h) || h.length !== n) err(`invalid escape: '\\${c}${h}'`);
+      i += n;
+      return String.fromCodePoint(parseInt(h, 16));
+    }
+    return err(`invalid escape in string '\\${c ?? ''}'`);
+  };
+  const QQQ = '"""';
+  const SSS = "'''";
+  const basicString = (): string => {
+    const multi = text.startsWith(QQQ, i);
+    i += multi ? 3 : 1;
+    if (multi && text[i] === '\n') {
+      i++;
+      line++;
+    }
+    let out = '';
+    for (;;) {
+      if (i >= text.length) err(`unexpected EOF; expected '"'`);
+      if (multi ? text.startsWith(QQQ, i) : text[i] === '"') {
+        i += multi ? 3 : 1;
+        return out;
+      }
+      const c = text[i]!;
+      if (c === '\\') {
+        i++;
+        if (multi && /[ \t\r\n]/.test(text[i] ?? '')) {
+          // a line-ending backslash trims the break and the blanks after it
+          while (/[ \t\r\n]/.test(text[i] ?? '')) {
+            if (text[i] === '\n') line++;
+            i++;
+          }
+          continue;
+        }
+        out += escape();
+        continue;
+      }
+      if (c === '\n') {
+        if (!multi) err('strings cannot contain newlines');
+        line++;
+      }
+      out += c;
+      i++;
+    }
+  };
+  const literalString = (): string => {
+    const multi = text.startsWith(SSS, i);
+    i += multi ? 3 : 1;
+    if (multi && text[i] === '\n') {
+      i++;
+      line++;
+    }
+    const end = text.indexOf(multi ? SSS : "'", i);
+    if (end < 0) err(`unexpected EOF; expected "'"`);
+    const s = text.slice(i, end);
+    if (!multi && s.includes('\n')) err('strings cannot contain newlines');
+    line += (s.match(/\n/g) ?? []).length;
+    i = end + (multi ? 3 : 1);
+    return s;
+  };
+  const key = (): string[] => {
+    const parts: string[] = [];
+    for (;;) {
+      ws();
+      const c = peek();
+      if (c === '"') parts.push(basicString());
+      else if (c === "'") parts.push(literalString());
+      else {
+        const m = /^[A-Za-z0-9_-]+/.exec(text.slice(i, i + 256));
+        if (!m) {
+          if (i >= text.length) err(`unexpected EOF; expected key separator '='`);
+          return err(`bare keys cannot contain ${JSON.stringify(c)}`);
+        }
+        parts.push(m[0]);
+        i += m[0].length;
+      }
+      ws();
+      if (peek() === '.') {
+        i++;
+        continue;
+      }
+      return parts;
+    }
+  };
+  const setPath = (m: GoMap, k: string[], v: GoValue) => {
+    let t = m;
+    for (const part of k.slice(0, -1)) {
+      if (!isGoMap(t[part])) t[part] = {};
+      t = t[part] as GoMap;
+    }
+    const last = k[k.length - 1]!;
+    if (Object.prototype.hasOwnProperty.call(t, last)) err(`Key '${k.join('.')}' has already been defined.`);
+    t[last] = v;
+  };
+  const value = (): GoValue => {
+    ws();
+    const c = peek();
+    if (c === '"') return basicString();
+    if (c === "'") return literalString();
+    if (c === '[') {
+      i++;
+      const arr: GoValue[] = [];
+      for (;;) {
+        newlines();
+        if (peek() === ']') {
+          i++;
+          return arr;
+        }
+        arr.push(value());
+        newlines();
+        if (peek() === ',') {
+          i++;
+          continue;
+        }
+        if (peek() === ']') {
+          i++;
+          return arr;
+        }
+        err(`expected a comma (',') or array terminator (']'), but got ${JSON.stringify(peek() ?? 'EOF')}`);
+      }
+    }
+    if (c === '{') {
+      i++;
+      const t: GoMap = {};
+      ws();
+      if (peek() === '}') {
+        i++;
+        return t;
+      }
+      for (;;) {
+        const k = key();
+        if (peek() !== '=') err(`expected key separator '=', but got ${JSON.stringify(peek() ?? 'EOF')} instead`);
+        i++;
+        setPath(t, k, value());
+        ws();
+        if (peek() === ',') {
+          i++;
+          continue;
+        }
+        if (peek() === '}') {
+          i++;
+          return t;
+        }
+        err(`expected a comma or an inline table terminator '}', but got ${JSON.stringify(peek() ?? 'EOF')} instead`);
+      }
+    }
+    const m = /^[^\s,\]}#]+/.exec(text.slice(i, i + 512));
+    if (!m) return err('expected value but found EOF instead');
+    // a date-time may hold one space between the date and the time
+    const dt = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}(:\d{2})?[^\s,\]}#]*)/.exec(text.slice(i, i + 512));
+    const t = dt ? dt[0] : m[0];
+    i += t.length;
+    if (t === 'true' || t === 'false') return t === 'true';
+    if (/^[+-]?(0|[1-9](_?[0-9])*)$/.test(t)) return BigInt.asIntN(64, BigInt(t.replace(/_/g, '')));
+    const based = /^0([xob])([0-9a-fA-F_]+)$/.exec(t);
+    if (based) return BigInt.asIntN(64, BigInt('0' + based[1]! + based[2]!.replace(/_/g, '')));
+    if (/^[+-]?(0|[1-9](_?[0-9])*)(\.[0-9](_?[0-9])*)?([eE][+-]?[0-9](_?[0-9])*)?$/.test(t)) return Number(t.replace(/_/g, ''));
+    if (/^[+-]?(inf|nan)$/.test(t)) return t.endsWith('nan') ? NaN : t.startsWith('-') ? -Infinity : Infinity;
+    if (/^\d{4}-\d{2}-\d{2}|^\d{2}:\d{2}/.test(t)) return t;
+    return err(`expected value but found ${JSON.stringify(t)} instead`);
+  };
+  const table = (path: string[], array: boolean): GoMap => {
     let m = root;
-    path.forEach((k, i) => {
-      const last = i === path.length - 1;
+    path.forEach((k, n) => {
       let next = m[k];
-      if (last && arrayLast) {
-        const arr = Array.isArray(next) ? next : (m[k] = []);
+      if (n === path.length - 1 && array) {
+        if (next === undefined) next = m[k] = [];
+        if (!Array.isArray(next)) err(`Key '${path.join('.')}' was already created and cannot be used as an array.`);
         const t: GoMap = {};
-        (arr as GoValue[]).push(t);
+        (next as GoValue[]).push(t);
         m = t;
         return;
       }
       if (Array.isArray(next)) next = next[next.length - 1] ?? null;
-      if (!isGoMap(next)) {
-        next = {};
-        m[k] = next;
-      }
+      if (next === undefined) next = m[k] = {};
+      if (!isGoMap(next)) err(`Key '${path.join('.')}' was already created as a value.`);
       m = next as GoMap;
     });
     return m;
   };
-  const splitKey = (s: string): string[] => s.split('.').map((k) => k.trim().replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1'));
-  let lineNo = 0;
-  const parseValue = (src: string): [GoValue, string] => {
-    src = src.trimStart();
-    if (src.startsWith('"')) {
-      const m = /^"((?:[^"\\]|\\.)*)"/.exec(src);
-      if (!m) throw new TomlError(`toml: line ${lineNo}: unterminated string`);
-      return [JSON.parse(`"${m[1]}"`) as string, src.slice(m[0].length)];
-    }
-    if (src.startsWith("'")) {
-      const end = src.indexOf("'", 1);
-      if (end < 0) throw new TomlError(`toml: line ${lineNo}: unterminated string`);
-      return [src.slice(1, end), src.slice(end + 1)];
-    }
-    if (src.startsWith('[')) {
-      const arr: GoValue[] = [];
-      let rest = src.slice(1).trimStart();
-      while (!rest.startsWith(']')) {
-        const [v, r] = parseValue(rest);
-        arr.push(v);
-        rest = r.trimStart();
-        if (rest.startsWith(',')) rest = rest.slice(1).trimStart();
-        else if (!rest.startsWith(']')) throw new TomlError(`toml: line ${lineNo}: expected a comma or array terminator`);
+  let cur = root;
+  for (;;) {
+    newlines();
+    if (i >= text.length) return root;
+    if (peek() === '[') {
+      const arr = text[i + 1] === '[';
+      i += arr ? 2 : 1;
+      const k = key();
+      if (arr ? !text.startsWith(']]', i) : peek() !== ']') err(`expected ']' to close the table header`);
+      i += arr ? 2 : 1;
+      cur = table(k, arr);
+    } else {
+      const k = key();
+      if (peek() !== '=') {
+        if (i >= text.length) err(`unexpected EOF; expected key separator '='`);
+        err(`expected key separator '=', but got ${JSON.stringify(peek())} instead`);
       }
-      return [arr, rest.slice(1)];
+      i++;
+      setPath(cur, k, value());
     }
-    const m = /^[^\s,\]#]+/.exec(src);
-    if (!m) throw new TomlError(`toml: line ${lineNo}: expected value`);
-    const t = m[0];
-    const rest = src.slice(t.length);
-    if (t === 'true' || t === 'false') return [t === 'true', rest];
-    if (/^[+-]?(0|[1-9](_?[0-9])*)$/.test(t)) return [BigInt(t.replace(/_/g, '')), rest];
-    if (/^[+-]?[0-9_]+(\.[0-9_]+)?([eE][+-]?[0-9_]+)?$/.test(t)) return [Number(t.replace(/_/g, '')), rest];
-    if (/^[+-]?(inf|nan)$/.test(t)) return [t.includes('nan') ? NaN : t.startsWith('-') ? -Infinity : Infinity, rest];
-    return [t, rest]; // dates and times stay text
-  };
-  for (const raw of lines) {
-    lineNo++;
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    let m = /^\[\[(.+)\]\]\s*(#.*)?$/.exec(line);
-    if (m) {
-      cur = descend(splitKey(m[1]!), true);
-      continue;
-    }
-    m = /^\[(.+)\]\s*(#.*)?$/.exec(line);
-    if (m) {
-      cur = descend(splitKey(m[1]!), false);
-      continue;
-    }
-    const eq = line.indexOf('=');
-    if (eq < 0) throw new TomlError(`toml: line ${lineNo}: expected '=' after a key`);
-    const keys = splitKey(line.slice(0, eq));
-    const [v, rest] = parseValue(line.slice(eq + 1));
-    if (rest.trim() !== '' && !rest.trim().startsWith('#')) throw new TomlError(`toml: line ${lineNo}: expected a newline after the value`);
-    let t = cur;
-    for (const k of keys.slice(0, -1)) {
-      if (!isGoMap(t[k])) t[k] = {};
-      t = t[k] as GoMap;
-    }
-    t[keys[keys.length - 1]!] = v;
+    ws();
+    comment();
+    if (i < text.length && text[i] !== '\n' && text[i] !== '\r') err(`expected a top-level item to end with a newline, comment, or EOF, but got ${JSON.stringify(peek())} instead`);
   }
-  return root;
 }
 
 export function fromToml(text: string): GoMap {

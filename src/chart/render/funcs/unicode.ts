@@ -20,7 +20,11 @@ export function toUpperRune(ch: string): string {
   const u = ch.toUpperCase();
   return [...u].length === 1 ? u : ch;
 }
+/** Simple lower-case mappings that differ from JS's full mapping (U+0130 becomes "i̇" there). */
+const LOWER_SPECIAL: Record<string, string> = { 'İ': 'i' };
 export function toLowerRune(ch: string): string {
+  const special = LOWER_SPECIAL[ch];
+  if (special !== undefined) return special;
   const l = ch.toLowerCase();
   return [...l].length === 1 ? l : ch;
 }

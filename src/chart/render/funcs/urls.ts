@@ -78,10 +78,39 @@ function parse(raw: string): GoURL {
       const c = ui.indexOf(':');
       u.user = c >= 0 ? { username: unescape(ui.slice(0, c), ''), password: unescape(ui.slice(c + 1), '') } : { username: unescape(ui, '') };
     }
-    u.host = unescape(host, '');
+    // Go parses (and quotes in errors) the URL without its fragment
+    u.host = parseHost(hash >= 0 ? raw.slice(0, hash) : raw, host);
   }
   u.path = unescape(rest, '');
   return u;
+}
+
+/** url.parseHost: percent-escapes of ASCII are refused in a host (but %25), and a port must be digits. */
+function parseHost(raw: string, host: string): string {
+  const fail = (msg: string): never => {
+    throw new TemplateFuncError(`parse ${JSON.stringify(raw)}: ${msg}`);
+  };
+  let port = '';
+  if (host.startsWith('[')) {
+    const close = host.lastIndexOf(']');
+    if (close < 0) fail('missing \']\' in host');
+    port = host.slice(close + 1);
+    if (port !== '' && !/^:[0-9]*$/.test(port)) fail(`invalid port ${JSON.stringify(port)} after host`);
+  } else {
+    const c = host.lastIndexOf(':');
+    if (c >= 0) {
+      port = host.slice(c);
+      if (!/^:[0-9]*$/.test(port)) fail(`invalid port ${JSON.stringify(port)} after host`);
+    }
+  }
+  for (let i = 0; i < host.length; i++) {
+    if (host[i] !== '%') continue;
+    const esc = host.slice(i, i + 3);
+    if (!/^%[0-9A-Fa-f]{2}$/.test(esc)) fail(`invalid URL escape ${JSON.stringify(esc)}`);
+    if (parseInt(esc[1]!, 16) < 8 && esc !== '%25') fail(`invalid URL escape ${JSON.stringify(esc)}`);
+    i += 2;
+  }
+  return unescape(host, '');
 }
 
 function hostname(host: string): string {

@@ -7,7 +7,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node as YamlLibNode } from 'yaml';
 import type { GoMap, GoValue } from '../template/types.js';
-import { formatFloat, isGoMap } from './gofmt.js';
+import { formatFloat, isGoMap, quoteGo } from './gofmt.js';
 import { marshalJSON, parseJSON } from './json.js';
 import { parseGoInt } from './cast.js';
 import { emitYaml, type YNode } from './yamlemit.js';
@@ -104,23 +104,41 @@ export function resolvePlain(s: string): Resolved {
 // ---------------------------------------------------------------------------
 // toYaml
 
-/** yaml.v2's keyList.Less for string keys: letters before digits, digit runs compared as numbers. */
-export function yamlKeyLess(a: string, b: string): boolean {
-  const ar = [...a];
-  const br = [...b];
-  for (let i = 0; i < ar.length && i < br.length; i++) {
-    if (ar[i] === br[i]) continue;
-    const ac = ar[i]!.codePointAt(0)!;
-    const bc = br[i]!.codePointAt(0)!;
-    const al = isLetter(ac);
-    const bl = isLetter(bc);
+const ASCII = /^[\x00-\x7f]*$/;
+const isAsciiLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isAsciiDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * yaml.v2's keyList.Less for string keys: letters before digits, digit runs compared as
+ * numbers. yaml.v3 (`v3`) puts a letter after a digit run first instead ("1e" < "10").
+ */
+export function yamlKeyLess(a: string, b: string, v3 = false): boolean {
+  // runes as code points; ASCII strings index directly (the common case, and much faster)
+  const ar = ASCII.test(a) ? null : [...a].map((c) => c.codePointAt(0)!);
+  const br = ASCII.test(b) ? null : [...b].map((c) => c.codePointAt(0)!);
+  const alen = ar ? ar.length : a.length;
+  const blen = br ? br.length : b.length;
+  const at = (i: number): number => (ar ? ar[i]! : a.charCodeAt(i));
+  const bt = (i: number): number => (br ? br[i]! : b.charCodeAt(i));
+  const letter = (c: number) => (c < 128 ? isAsciiLetter(c) : isLetter(c));
+  const digit = (c: number) => (c < 128 ? isAsciiDigit(c) : isDigit(c));
+  let digits = false;
+  for (let i = 0; i < alen && i < blen; i++) {
+    const ac = at(i);
+    const bc = bt(i);
+    if (ac === bc) {
+      digits = digit(ac);
+      continue;
+    }
+    const al = letter(ac);
+    const bl = letter(bc);
     if (al && bl) return ac < bc;
-    if (al || bl) return bl;
+    if (al || bl) return v3 && digits ? al : bl;
     let an = 0n;
     let bn = 0n;
-    if (ar[i] === '0' || br[i] === '0') {
-      for (let j = i - 1; j >= 0 && isDigit(ar[j]!.codePointAt(0)!); j--) {
-        if (ar[j] !== '0') {
+    if (ac === 48 || bc === 48) {
+      for (let j = i - 1; j >= 0 && digit(at(j)); j--) {
+        if (at(j) !== 48) {
           an = 1n;
           bn = 1n;
           break;
@@ -128,19 +146,19 @@ export function yamlKeyLess(a: string, b: string): boolean {
       }
     }
     let ai = i;
-    for (; ai < ar.length && isDigit(ar[ai]!.codePointAt(0)!); ai++) an = BigInt.asIntN(64, an * 10n + BigInt(ar[ai]!.codePointAt(0)! - 48));
+    for (; ai < alen && digit(at(ai)); ai++) an = BigInt.asIntN(64, an * 10n + BigInt(at(ai) - 48));
     let bi = i;
-    for (; bi < br.length && isDigit(br[bi]!.codePointAt(0)!); bi++) bn = BigInt.asIntN(64, bn * 10n + BigInt(br[bi]!.codePointAt(0)! - 48));
+    for (; bi < blen && digit(bt(bi)); bi++) bn = BigInt.asIntN(64, bn * 10n + BigInt(bt(bi) - 48));
     if (an !== bn) return an < bn;
     if (ai !== bi) return ai < bi;
     return ac < bc;
   }
-  return ar.length < br.length;
+  return alen < blen;
 }
 
 /** Go's sort.Sort is not stable, but keys are distinct, so any correct sort gives the same order. */
-export function yamlSortKeys(keys: string[]): string[] {
-  return [...keys].sort((x, y) => (yamlKeyLess(x, y) ? -1 : yamlKeyLess(y, x) ? 1 : 0));
+export function yamlSortKeys(keys: string[], v3 = false): string[] {
+  return [...keys].sort((x, y) => (yamlKeyLess(x, y, v3) ? -1 : yamlKeyLess(y, x, v3) ? 1 : 0));
 }
 
 /** The YAML node go-yaml v2's Marshal makes for a string. */
@@ -173,7 +191,11 @@ function jsonTextToNode(text: string): YNode {
         return m;
       }
       for (;;) {
+        const keyStart = i;
         const k = parse() as string;
+        // encoding/json leaves U+0085 raw; in a key go-yaml reads it as a line break, and
+        // an implicit key cannot span lines: Unmarshal fails, and toYaml gives ""
+        if (text.slice(keyStart, i).includes('\u0085')) throw new YamlError("yaml: could not find expected ':'");
         i++; // ':'
         m[k] = parse();
         if (text[i++] === '}') return m;
@@ -264,7 +286,7 @@ function nodeToV2(node: unknown, doc: Document): V2 {
     const raw = node.value;
     const s = typeof raw === 'string' ? raw : String(raw ?? '');
     const tag = node.tag;
-    if (node.type === 'PLAIN' || node.type === undefined) {
+    if ((node.type === 'PLAIN' || node.type === undefined) && tag !== 'tag:yaml.org,2002:binary') {
       if (tag === 'tag:yaml.org,2002:str' || tag === '!!str') return s;
       const r = resolvePlain(s);
       switch (r.tag) {
@@ -283,6 +305,8 @@ function nodeToV2(node: unknown, doc: Document): V2 {
           return '<<';
       }
     }
+    // !!binary holds base64 and decodes to its bytes (a string, for interface{})
+    if (tag === 'tag:yaml.org,2002:binary') return Buffer.from(s.replace(/\s+/g, ''), 'base64').toString('utf8');
     if (tag === 'tag:yaml.org,2002:int' || tag === 'tag:yaml.org,2002:float') {
       const r = resolvePlain(s);
       if (r.tag === 'int' || r.tag === 'float') return r.v;
@@ -295,6 +319,8 @@ function nodeToV2(node: unknown, doc: Document): V2 {
     const merges: V2[] = [];
     for (const p of node.items) {
       const k = nodeToV2(p.key, doc);
+      // go-yaml v2 refuses unhashable keys while decoding
+      if (Array.isArray(k) || k instanceof Map) throw new YamlError(`error converting YAML to JSON: yaml: invalid map key: ${goSyntax(k)}`);
       const v = nodeToV2(p.value, doc);
       if (k === '<<' && isScalar(p.key) && (p.key as { type?: string }).type === 'PLAIN') {
         merges.push(v);
@@ -326,8 +352,21 @@ function keyOf(m: Map<V2, V2>, k: V2): V2 {
   return k;
 }
 
+/** Go's %+#v of a go-yaml v2 value, for sigs.k8s.io/yaml's "unsupported map key" error. */
+function goSyntax(v: V2, nested = false): string {
+  if (v === null) return nested ? 'interface {}(nil)' : '<nil>';
+  if (typeof v === 'string') return quoteGo(v);
+  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'bigint') return v > (1n << 63n) - 1n ? '0x' + v.toString(16) : v.toString();
+  if (typeof v === 'number') return formatFloat(v, 'g');
+  if (Array.isArray(v)) return `[]interface {}{${v.map((x) => goSyntax(x, true)).join(', ')}}`;
+  // fmt sorts map keys; keys of mixed types sort by type first, as Go's fmtsort does not portably
+  const entries = [...v.entries()].sort(([a], [b]) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
+  return `map[interface {}]interface {}{${entries.map(([k, x]) => `${goSyntax(k, true)}:${goSyntax(x, true)}`).join(', ')}}`;
+}
+
 /** sigs.k8s.io/yaml's key conversion to JSON object keys. */
-function jsonKey(k: V2): string {
+function jsonKey(k: V2, v: V2): string {
   if (typeof k === 'string') return k;
   if (typeof k === 'bigint') return k.toString();
   if (typeof k === 'boolean') return k ? 'true' : 'false';
@@ -335,7 +374,8 @@ function jsonKey(k: V2): string {
     const s = formatFloat(Math.fround(k), 'g');
     return s === '+Inf' ? '.inf' : s === '-Inf' ? '-.inf' : s === 'NaN' ? '.nan' : shortestFloat32(k);
   }
-  throw new YamlError(`error converting YAML to JSON: Unsupported map key of type: ${k === null ? '%!s(<nil>)' : 'slice'}`);
+  const type = k === null ? '%!s(<nil>)' : Array.isArray(k) ? '[]interface {}' : 'map[interface {}]interface {}';
+  throw new YamlError(`error converting YAML to JSON: unsupported map key of type: ${type}, key: ${goSyntax(k)}, value: ${goSyntax(v)}`);
 }
 
 /** strconv.FormatFloat(f, 'g', -1, 32): the shortest digits that round-trip through float32. */
@@ -351,13 +391,11 @@ function shortestFloat32(f: number): string {
 function v2ToGo(v: V2): GoValue {
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
   if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new YamlError(`error converting YAML to JSON: json: unsupported value: ${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'}`);
-    return v;
-  }
+  // NaN and ±Inf stay here; encoding/json refuses them below, in its own (sorted) order
+  if (typeof v === 'number') return v;
   if (Array.isArray(v)) return v.map(v2ToGo);
   const m: GoMap = {};
-  for (const [k, x] of v) m[jsonKey(k)] = v2ToGo(x);
+  for (const [k, x] of v) m[jsonKey(k, x)] = v2ToGo(x);
   return m;
 }
 
@@ -377,7 +415,13 @@ function parseV2(text: string): V2 {
 
 /** sigs.k8s.io/yaml Unmarshal into interface{}: YAML → JSON → Go values (numbers float64). */
 export function parseYamlToGo(text: string): GoValue {
-  return v2ToGo(parseV2(text));
+  const v = v2ToGo(parseV2(text));
+  try {
+    marshalJSON(v);
+  } catch (e) {
+    throw new YamlError(`error converting YAML to JSON: ${(e as Error).message}`);
+  }
+  return v;
 }
 
 function kindForJSON(v: GoValue): string {
@@ -392,6 +436,8 @@ function kindForJSON(v: GoValue): string {
 export function fromYaml(text: string): GoMap {
   try {
     const v = parseYamlToGo(text);
+    // an empty or null document decodes to JSON null, which sigs.k8s.io/yaml decodes into
+    // its own interface{} parameter (Decode(&obj)), leaving the map empty but not nil
     if (v === null) return {};
     if (isGoMap(v)) return v;
     return { Error: `error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${kindForJSON(v)} into Go value of type map[string]interface {}` };

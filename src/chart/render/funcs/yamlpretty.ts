@@ -35,7 +35,7 @@ function toNode(v: GoValue): YNode {
   if (v instanceof Uint8Array) return { kind: 'seq', items: Array.from(v, (b) => ({ kind: 'scalar', value: String(b), style: 'plain' }) as YNode) };
   if (Array.isArray(v)) return { kind: 'seq', items: v.map(toNode) };
   if (v instanceof GoObject) return strNode(v.format());
-  if (isGoMap(v)) return { kind: 'map', pairs: yamlSortKeys(Object.keys(v)).map((k) => [strNode(k), toNode(v[k] ?? null)] as [YNode, YNode]) };
+  if (isGoMap(v)) return { kind: 'map', pairs: yamlSortKeys(Object.keys(v), true).map((k) => [strNode(k), toNode(v[k] ?? null)] as [YNode, YNode]) };
   return { kind: 'scalar', value: 'null', style: 'plain' };
 }
 

@@ -4,6 +4,7 @@ import { GoObject, type GoParamType, type GoValue } from './types.js';
 import { isMap, sprint, sprintf, sprintln, typeName } from './fmt.js';
 import { isFunc, toGo, truth, type Val } from './values.js';
 import { isPrint } from './quote.js';
+import { GoComplex } from './complex.js';
 
 /** An error a builtin returns; the executor reports it as `error calling NAME: MSG`. */
 export class BuiltinError extends Error {}
@@ -23,7 +24,7 @@ const err = (msg: string): never => {
 };
 
 /** Go's basicKind for comparisons. */
-type Kind = 'invalid' | 'bool' | 'int' | 'float' | 'string' | 'other';
+type Kind = 'invalid' | 'bool' | 'int' | 'float' | 'complex' | 'string' | 'other';
 function kindOf(v: Val): Kind {
   if (v === undefined || v === null) return 'invalid';
   switch (typeof v) {
@@ -36,7 +37,7 @@ function kindOf(v: Val): Kind {
     case 'string':
       return 'string';
   }
-  return 'other';
+  return v instanceof GoComplex ? 'complex' : 'other';
 }
 
 /** reflect Kind name for "non-comparable types" comparisons of non-basic values. */
@@ -80,6 +81,8 @@ function eq(args: Val[]): Val {
       if (n1 || n2) t = n1 === n2;
       else if (a instanceof GoObject) t = a1 === a;
       else err(`non-comparable type ${showS(a)}: ${typeName(toGo(a))}`);
+    } else if (k1 === 'complex') {
+      t = (a1 as GoComplex).re === (a as GoComplex).re && (a1 as GoComplex).im === (a as GoComplex).im;
     } else {
       t = a1 === a;
     }
@@ -94,7 +97,7 @@ function lt(a: Val, b: Val): boolean {
   const k2 = kindOf(b);
   if (k2 === 'invalid' || k2 === 'other') err('invalid type for comparison');
   if (k1 !== k2) incompatible(a, b);
-  if (k1 === 'bool') err('invalid type for comparison');
+  if (k1 === 'bool' || k1 === 'complex') err('invalid type for comparison');
   return (a as number | bigint | string) < (b as number | bigint | string);
 }
 
@@ -229,14 +232,16 @@ export function queryEscape(s: string): string {
   return out;
 }
 
+/** Go ≥ 1.24's call: the callee's name (its node text) comes first, for the messages. */
 function call(args: Val[]): Val {
-  const fn = args[0];
+  const name = args[0] as string;
+  const fn = args[1];
   if (fn === undefined || fn === null) return err('call of nil');
-  if (!isFunc(fn)) return err(`non-function of type ${typeName(toGo(fn))}`);
-  const rest = args.slice(1);
+  if (!isFunc(fn)) return err(`non-function ${name} of type ${typeName(toGo(fn))}`);
+  const rest = args.slice(2);
   if (fn.arity !== undefined) {
-    if (fn.variadic && rest.length < fn.arity) err(`wrong number of args: got ${rest.length} want at least ${fn.arity}`);
-    if (!fn.variadic && rest.length !== fn.arity) err(`wrong number of args: got ${rest.length} want ${fn.arity}`);
+    if (fn.variadic && rest.length < fn.arity) err(`wrong number of args for ${name}: got ${rest.length} want at least ${fn.arity}`);
+    if (!fn.variadic && rest.length !== fn.arity) err(`wrong number of args for ${name}: got ${rest.length} want ${fn.arity}`);
   }
   return fn(...rest.map(toGo));
 }

@@ -9,6 +9,7 @@ import type { Tree } from './parse.js';
 import { BUILTINS, type ParamType } from './builtins.js';
 import { formatValue, isMap, sortedKeys, typeName } from './fmt.js';
 import { quoteGo } from './quote.js';
+import { GoComplex } from './complex.js';
 import { isFunc, toGo, truth, type Val } from './values.js';
 
 export type MissingKey = 'zero' | 'error' | 'default';
@@ -299,7 +300,7 @@ class State {
 
   private idealConstant(c: NumberNode): Val {
     this.at(c);
-    if (c.isComplex) return this.errorf(`complex constant ${c.text} is not supported`);
+    if (c.isComplex) return new GoComplex(c.re, c.im);
     const hexInt = /^0[xX]/.test(c.text) && !/[pP]/.test(c.text);
     if (c.isFloat && !hexInt && !c.text.startsWith("'") && /[.eEpP]/.test(c.text)) return c.float;
     if (c.isInt) return c.int;
@@ -434,6 +435,7 @@ class State {
       if (variadic && numIn - 1 < numFixed) t = params[numIn - 1]!;
       argv.push(this.validateType(final, t));
     }
+    if (b && name === 'call') argv.unshift(args[0] ? nodeString(args[0]) : formatValue(toGo(final === MISSING ? undefined : final)));
     return argv;
   }
 

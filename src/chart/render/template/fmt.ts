@@ -7,6 +7,7 @@
 import { GoObject, MAP_TYPE, SLICE_TYPE, type GoMap, type GoValue } from './types.js';
 import { formatBinaryFloat, formatFloat, formatHexFloat } from './ftoa.js';
 import { canBackquote, quoteGo } from './quote.js';
+import { GoComplex } from './complex.js';
 
 /** Go type name of a value, as reflect.Type.String() prints it. */
 export function typeName(v: GoValue): string {
@@ -231,6 +232,26 @@ class Printer {
     this.pad(num.slice(1));
   }
 
+  /** fmt's complex printing: `(` real, imaginary with a forced sign, `i)`, each part in the float verb. */
+  private fmtComplex(v: GoComplex, verb: string): void {
+    if (!'vbgGxXfFeE'.includes(verb)) {
+      this.badVerb(verb, v);
+      return;
+    }
+    const part = (f: number): void => {
+      if (verb === 'v') this.fmtFloatNum(f, 'g', -1);
+      else if (verb === 'F') this.fmtFloatNum(f, 'f', 6);
+      else this.fmtFloatNum(f, verb as 'b' | 'e' | 'E' | 'f' | 'g' | 'G' | 'x' | 'X', verb === 'f' || verb === 'e' || verb === 'E' ? 6 : -1);
+    };
+    const plus = this.plus;
+    this.buf += '(';
+    part(v.re);
+    this.plus = true;
+    part(v.im);
+    this.buf += 'i)';
+    this.plus = plus;
+  }
+
   badVerb(verb: string, v: GoValue): void {
     this.buf += '%!' + verb + '(';
     if (v === null) this.buf += '<nil>';
@@ -342,6 +363,10 @@ class Printer {
           this.buf += ']';
           return;
       }
+    }
+    if (v instanceof GoComplex) {
+      this.fmtComplex(v, verb);
+      return;
     }
     if (v instanceof GoObject) {
       // Structs with a String method (time.Time, semver) print through it for every

@@ -31,14 +31,13 @@ let activeExecutions = 0;
 
 /** Go's *template.Template as Helm uses it: one namespace of templates and one function map. */
 export class TemplateSet {
-  private readonly trees: Map<string, Tree>;
+  private trees = new Map<string, Tree>();
   private readonly funcs: FuncMap;
   private readonly missingKey: MissingKey;
 
-  constructor(opts: TemplateSetOptions = {}, trees?: Map<string, Tree>) {
+  constructor(opts: TemplateSetOptions = {}) {
     this.funcs = opts.funcs ?? {};
     this.missingKey = opts.missingKey ?? 'zero';
-    this.trees = trees ?? new Map();
   }
 
   /**
@@ -87,7 +86,9 @@ export class TemplateSet {
 
   /** A copy sharing the parsed trees and functions; parsing into it leaves this set unchanged (Helm's `tpl`). */
   clone(): TemplateSet {
-    return new TemplateSet({ funcs: this.funcs, missingKey: this.missingKey }, new Map(this.trees));
+    const copy = new TemplateSet({ funcs: this.funcs, missingKey: this.missingKey });
+    copy.trees = new Map(this.trees); // parsed trees are never modified, so sharing them is safe
+    return copy;
   }
 
   has(name: string): boolean {

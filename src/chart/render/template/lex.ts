@@ -4,6 +4,8 @@
  * byte counts, so working on bytes makes every error position match Go's.
  */
 
+import { quoteGo } from './quote.js';
+
 export const enum T {
   Error,
   Bool,
@@ -92,8 +94,6 @@ function runeLen(b: number): number {
   return 1;
 }
 
-import { quoteGo } from './quote.js';
-
 function goQuoteBytes(s: string): string {
   return quoteGo(Buffer.from(s, 'latin1').toString('utf8'));
 }
@@ -105,12 +105,16 @@ function isSpace(c: string | undefined): boolean {
   return c === ' ' || c === '\t' || c === '\r' || c === '\n';
 }
 
-function isAlnumByte(c: string | undefined): boolean {
-  if (c === undefined) return false;
-  const b = c.charCodeAt(0);
-  // Bytes of non-ASCII runes count as letters: Go accepts Unicode letters in
-  // identifiers and we do not decode runes here.
-  return c === '_' || (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b >= 0x80;
+const LETTER_OR_DIGIT = /^[\p{L}\p{Nd}]$/u;
+
+/** Byte length of the rune at `i` when Go's isAlphaNumeric accepts it (_, letter, digit), else 0. */
+function alnumAt(s: string, i: number): number {
+  const b = s.charCodeAt(i);
+  if (Number.isNaN(b)) return 0;
+  if (b < 0x80) return b === 95 || (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) ? 1 : 0;
+  const n = runeLen(b);
+  const ch = Buffer.from(s.slice(i, i + n), 'latin1').toString('utf8');
+  return LETTER_OR_DIGIT.test(ch) ? n : 0;
 }
 
 function hasLeftTrim(s: string, at: number): boolean {
@@ -226,8 +230,9 @@ export function lex(input: string, opts: LexOptions): Item[] {
       acceptRun('0123456789_');
     }
     accept('i');
-    if (isAlnumByte(peek())) {
-      next();
+    const n = alnumAt(input, pos);
+    if (n > 0) {
+      pos += n;
       return false;
     }
     return true;
@@ -376,11 +381,10 @@ export function lex(input: string, opts: LexOptions): Item[] {
         } else {
           emit(T.Number);
         }
-      } else if (isAlnumByte(r)) {
+      } else if (alnumAt(input, pos - 1) > 0) {
         backup();
-        // lexIdentifier
-        while (isAlnumByte(next()));
-        backup();
+        // lexIdentifier (identifiers hold no newlines, so the line count is unaffected)
+        for (let n = alnumAt(input, pos); n > 0; n = alnumAt(input, pos)) pos += n;
         const word = input.slice(start, pos);
         if (!atTerminator()) return fail(`bad character ${runeDesc(input, pos)}`);
         const kw = KEYWORDS[word];
@@ -413,13 +417,7 @@ export function lex(input: string, opts: LexOptions): Item[] {
       emit(typ === T.Variable ? T.Variable : T.Dot);
       return false;
     }
-    for (;;) {
-      const c = next();
-      if (!isAlnumByte(c)) {
-        backup();
-        break;
-      }
-    }
+    for (let n = alnumAt(input, pos); n > 0; n = alnumAt(input, pos)) pos += n;
     if (!atTerminator()) {
       fail(`bad character ${runeDesc(input, pos)}`);
       return true;

@@ -100,6 +100,9 @@ export interface NumberNode extends Base {
   int: bigint;
   uint: bigint;
   float: number;
+  /** Real and imaginary parts when isComplex. */
+  re: number;
+  im: number;
 }
 /** Only seen by the parser: `{{end}}` and `{{else}}`. */
 export interface EndNode extends Base {

@@ -21,6 +21,38 @@ import { nodeString } from './nodes.js';
 import { SyntaxError_, fromBytes, quoteGo, unquoteBytes, unquoteChar } from './quote.js';
 import { parseGoFloat, parseGoInt } from './numbers.js';
 
+const FLOAT_PART = '(?:0[xX][0-9a-fA-F_.]+[pP][+-]?[0-9_]+|[0-9_.]+(?:[eE][+-]?[0-9_]+)?)';
+const COMPLEX = new RegExp(`^([+-]?${FLOAT_PART})([+-]${FLOAT_PART})i$`);
+
+/** The two parts of a complex constant `A+Bi` / `A-Bi`, in the float forms fmt.Sscan reads. */
+function splitComplex(text: string): [number, number] | null {
+  const m = COMPLEX.exec(text);
+  if (!m) return null;
+  const re = parseGoFloat(m[1]!);
+  const im = parseGoFloat(m[2]!);
+  return re === null || im === null ? null : [re, im];
+}
+
+/** Go's NumberNode.simplifyComplex: a complex constant with no imaginary part is also a float (and maybe an int). */
+function simplifyComplex(n: NumberNode, re: number, im: number): NumberNode {
+  n.isComplex = true;
+  n.re = re;
+  n.im = im;
+  n.isFloat = im === 0;
+  if (n.isFloat) {
+    n.float = re;
+    if (Number.isInteger(re) && Math.abs(re) < 2 ** 63) {
+      n.isInt = true;
+      n.int = BigInt(re);
+    }
+    if (Number.isInteger(re) && re >= 0 && re < 2 ** 64) {
+      n.isUint = true;
+      n.uint = BigInt(re);
+    }
+  }
+  return n;
+}
+
 /** Go's limit on nested parentheses (parse.maxStackDepth). */
 const MAX_STACK_DEPTH = 10000;
 
@@ -263,7 +295,8 @@ class Parser {
     try {
       const pipe = this.pipeline(context, T.RightDelim);
       if (context === 'range') this.rangeDepth++;
-      let [list, next] = this.itemList();
+      const [list, first] = this.itemList();
+      let next = first;
       if (context === 'range') this.rangeDepth--;
       let elseList: ListNode | null = null;
       if (next.type === 'else') {
@@ -277,7 +310,6 @@ class Parser {
           if (next.type !== 'end') this.errorf(`expected end; found ${nodeString(next)}`);
         }
       }
-      void list;
       return { type: context, pos: pipe.pos, src: this.src, line: pipe.line, pipe, list, elseList };
     } finally {
       this.vars.length = nvars;
@@ -326,7 +358,6 @@ class Parser {
       if (v.typ !== T.Variable) break;
       const save = this.i;
       this.nextNonSpace();
-      const afterVar = this.peek();
       const next = this.peekNonSpace();
       if (next.typ === T.Assign || next.typ === T.Declare) {
         pipe.isAssign = next.typ === T.Assign;
@@ -345,7 +376,7 @@ class Parser {
         }
         this.errorf(`too many declarations in ${context}`);
       } else {
-        void afterVar;
+        // Not a declaration: the variable is an operand (Go's backup2/backup3).
         this.i = save;
         break;
       }
@@ -495,6 +526,8 @@ class Parser {
       int: 0n,
       uint: 0n,
       float: 0,
+      re: 0,
+      im: 0,
     };
     if (token.typ === T.CharConstant) {
       let r: { value: number; next: number };
@@ -510,11 +543,15 @@ class Parser {
       n.float = r.value;
       return n;
     }
-    if (token.typ === T.Complex || text.endsWith('i')) {
-      // Complex constants are parsed by Go but have no use in charts; keep them as a
-      // distinct kind that execution refuses.
-      n.isComplex = true;
-      return n;
+    if (token.typ === T.Complex) {
+      const parts = splitComplex(text);
+      if (parts === null) this.errorf('syntax error scanning complex number');
+      return simplifyComplex(n, parts[0], parts[1]);
+    }
+    if (text.endsWith('i')) {
+      // An imaginary constant; when its float part does not parse, Go goes on and fails below.
+      const f = parseGoFloat(text.slice(0, -1));
+      if (f !== null) return simplifyComplex(n, 0, f);
     }
     const asInt = parseGoInt(text);
     if (asInt !== null) {

@@ -7,6 +7,7 @@
 
 import { GoObject, type GoFunc, type GoValue } from './types.js';
 import { isMap } from './fmt.js';
+import { GoComplex } from './complex.js';
 
 export type Val = GoValue | undefined | GoFunc;
 
@@ -31,6 +32,7 @@ export function truth(v: Val): boolean {
   }
   if (v instanceof Uint8Array) return v.length > 0;
   if (Array.isArray(v)) return v.length > 0;
+  if (v instanceof GoComplex) return v.re !== 0 || v.im !== 0;
   if (v instanceof GoObject) return true;
   return Object.keys(v).length > 0;
 }
