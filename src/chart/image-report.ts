@@ -143,7 +143,8 @@ export function probePermit(values: Record<string, unknown>): Record<string, unk
 }
 
 function annotationImages(chart: Chart): string[] | undefined {
-  const text = chart.metadata.annotations['artifacthub.io/images'];
+  // Artifact Hub's key, and the bare `images` bitnami charts use for the same list.
+  const text = chart.metadata.annotations['artifacthub.io/images'] ?? chart.metadata.annotations.images;
   if (text === undefined) return undefined;
   try {
     const list = parseYaml(text) as unknown;
