@@ -142,26 +142,41 @@ export function probePermit(values: Record<string, unknown>): Record<string, unk
   return getPath(values, ['global', 'security', 'allowInsecureImages']) === false ? { global: { security: { allowInsecureImages: true } } } : {};
 }
 
+/** The images a chart's annotation lists, its subcharts' included (each lists its own); undefined when none has one. */
 function annotationImages(chart: Chart): string[] | undefined {
-  // Artifact Hub's key, and the bare `images` bitnami charts use for the same list.
-  const text = chart.metadata.annotations['artifacthub.io/images'] ?? chart.metadata.annotations.images;
-  if (text === undefined) return undefined;
+  const all: string[] = [];
+  let found = false;
+  const visit = (c: Chart): void => {
+    // Artifact Hub's key, and the bare `images` bitnami charts use for the same list.
+    const text = c.metadata.annotations['artifacthub.io/images'] ?? c.metadata.annotations.images;
+    if (text !== undefined) {
+      found = true;
+      all.push(...listed(text));
+    }
+    for (const d of c.dependencies) visit(d);
+  };
+  visit(chart);
+  return found ? [...new Set(all)] : undefined;
+}
+
+function listed(text: string): string[] {
+  let list: unknown;
   try {
-    const list = parseYaml(text) as unknown;
-    if (!Array.isArray(list)) return undefined;
-    return list
-      .map((e) => (typeof e === 'object' && e !== null ? (e as { image?: unknown }).image : undefined))
-      .filter((i): i is string => typeof i === 'string')
-      .map((i) => {
-        try {
-          return formatImageRef(parseImageRef(i));
-        } catch {
-          return i;
-        }
-      });
+    list = parseYaml(text) as unknown;
   } catch {
-    return undefined;
+    return [];
   }
+  if (!Array.isArray(list)) return [];
+  return list
+    .map((e) => (typeof e === 'object' && e !== null ? (e as { image?: unknown }).image : undefined))
+    .filter((i): i is string => typeof i === 'string')
+    .map((i) => {
+      try {
+        return formatImageRef(parseImageRef(i));
+      } catch {
+        return i;
+      }
+    });
 }
 
 /**
