@@ -4,6 +4,7 @@
  * compared byte for byte with Helm, so the rules are Go's, not JS's.
  */
 import { GoObject, SLICE_TYPE, MAP_TYPE, type GoValue, type GoMap } from '../template/types.js';
+import { typeName } from '../template/fmt.js';
 
 /** The shortest digits and decimal exponent of a finite, non-zero float (as Go's strconv finds them). */
 function shortestDigits(f: number): { digits: string; exp: number } {
@@ -43,25 +44,9 @@ export function formatFloatJSON(f: number): string {
   return formatFloat(f, 'f');
 }
 
-/** Go's %T of a value. */
+/** Go's %T of a value: the engine's own rule, one definition for both. */
 export function goTypeName(v: GoValue | undefined): string {
-  if (v === null || v === undefined) return '<nil>';
-  switch (typeof v) {
-    case 'boolean':
-      return 'bool';
-    case 'string':
-      return 'string';
-    case 'number':
-      return 'float64';
-    case 'bigint':
-      // The value model does not keep which integer kind produced a bigint; `int` is what
-      // template literals, len, atoi and most sprig integer results are.
-      return 'int';
-  }
-  if (v instanceof Uint8Array) return '[]uint8';
-  if (Array.isArray(v)) return (v as { [SLICE_TYPE]?: string })[SLICE_TYPE] ?? '[]interface {}';
-  if (v instanceof GoObject) return v.goType;
-  return (v as { [MAP_TYPE]?: string })[MAP_TYPE] ?? 'map[string]interface {}';
+  return typeName(v ?? null);
 }
 
 /** Go's reflect Kind name of a value (kindOf). */
