@@ -46,7 +46,8 @@ function isMap(v: Node): v is Record<string, unknown> {
 /** The normalized reference of a string a field calls an image, or undefined when it does not parse as one. */
 function asImage(text: string): string | undefined {
   const t = text.trim();
-  if (t === '' || /\s/.test(t)) return undefined;
+  // `auto` is istio's placeholder, replaced by its injector when the pod is created: never pulled as written.
+  if (t === '' || /\s/.test(t) || t === 'auto') return undefined;
   try {
     return formatImageRef(parseImageRef(t));
   } catch {

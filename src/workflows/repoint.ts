@@ -1,7 +1,7 @@
 import { mapReference, type MappingMode, type TargetRegistry } from '../bundle/mapping.js';
 import { imagesInManifests, type ImageUse } from '../chart/manifest-images.js';
 import type { RenderSession, SessionRender } from '../chart/session.js';
-import { formatValuesPath, getPath, setPath, type TracedUse, type ValuesPath } from '../chart/trace.js';
+import { formatValuesPath, setPath, type TracedUse, type ValuesPath } from '../chart/trace.js';
 import { parseImageRef, repositoryName, type ImageRef } from '../ref/image.js';
 import type { BundleImage, ImageInventory } from './sources.js';
 
@@ -168,34 +168,47 @@ export function servedFromTarget(reference: string, inventory: ImageInventory, t
   });
 }
 
-/** Empty chart-wide registry keys (bitnami's `global.imageRegistry: ""`): probed, since an empty leaf shows in no image string. */
-const WIDE_REGISTRY_KEYS: readonly ValuesPath[] = [['global', 'imageRegistry'], ['global', 'image', 'registry'], ['global', 'registry']];
-const PROBE_HOST = 'zqprobe.invalid';
+/** A registry key that is empty or null: an empty leaf shows in no image string, so it is probed. */
+const REGISTRY_KEY = /^(?:image)?registry$/i;
+const PROBE = (i: number): string => `zqprobe${i}.invalid`;
+const MAX_PROBED = 40;
+
+function emptyRegistryKeys(tree: unknown, path: (string | number)[] = [], out: ValuesPath[] = []): ValuesPath[] {
+  if (typeof tree !== 'object' || tree === null || Array.isArray(tree) || out.length >= MAX_PROBED || path.length > 10) return out;
+  for (const [k, v] of Object.entries(tree)) {
+    if (REGISTRY_KEY.test(k) && (v === '' || v === null)) out.push([...path, k]);
+    else emptyRegistryKeys(v, [...path, k], out);
+  }
+  return out;
+}
 
 /**
- * Ways through an empty chart-wide registry key: set it to a probe host; images that
- * then render under that host take `HOST/PREFIX` there when the rest of their name
- * stays what the target wants.
+ * Ways through registry keys that are empty or null by default (bitnami's
+ * `global.imageRegistry: ""`, traefik's `image.registry: null` with the default
+ * computed in a template): each is set to a probe host of its own, in one render; an
+ * image that then renders under a key's probe host takes `HOST/PREFIX` (or what its
+ * target needs) there, when the rest of its name stays what the target wants.
  */
 export async function wideRegistryWays(render: (layer: Record<string, unknown>) => Promise<SessionRender>, values: Record<string, unknown>, uses: readonly TracedUse[], targetNameOf: (u: TracedUse) => string | undefined): Promise<Map<string, { path: ValuesPath; value: string }[]>> {
   const ways = new Map<string, { path: ValuesPath; value: string }[]>();
-  for (const path of WIDE_REGISTRY_KEYS) {
-    if (getPath(values, path) !== '') continue;
-    const layer: Record<string, unknown> = {};
-    setPath(layer, values, path, PROBE_HOST);
-    const probed = await render(layer).catch(() => undefined);
-    if (probed === undefined) continue;
-    const after = new Map(imagesInManifests(probed.manifests).uses.map((u) => [`${u.template}\0${u.object}\0${u.field}`, u.written]));
-    for (const u of uses) {
-      const text = after.get(`${u.template}\0${u.object}\0${u.field}`);
-      const target = targetNameOf(u);
-      if (text === undefined || target === undefined || !text.startsWith(`${PROBE_HOST}/`)) continue;
-      const rest = text.slice(PROBE_HOST.length + 1);
-      const restName = rest.slice(0, nameEnd(rest));
-      if (!target.endsWith(`/${restName}`)) continue;
-      const value = target.slice(0, target.length - restName.length - 1);
-      if (nameOf(`${value}/${rest}`) === target) ways.set(`${u.template}\0${u.object}\0${u.field}`, [{ path, value }]);
-    }
+  const keys = emptyRegistryKeys(values);
+  if (keys.length === 0) return ways;
+  const layer: Record<string, unknown> = {};
+  keys.forEach((path, i) => setPath(layer, values, path, PROBE(i)));
+  const probed = await render(layer).catch(() => undefined);
+  if (probed === undefined) return ways;
+  const after = new Map(imagesInManifests(probed.manifests).uses.map((u) => [`${u.template}\0${u.object}\0${u.field}`, u.written]));
+  for (const u of uses) {
+    const text = after.get(`${u.template}\0${u.object}\0${u.field}`);
+    const target = targetNameOf(u);
+    if (text === undefined || target === undefined) continue;
+    const i = keys.findIndex((_, j) => text.startsWith(`${PROBE(j)}/`));
+    if (i === -1) continue;
+    const rest = text.slice(PROBE(i).length + 1);
+    const restName = rest.slice(0, nameEnd(rest));
+    if (!target.endsWith(`/${restName}`)) continue;
+    const value = target.slice(0, target.length - restName.length - 1);
+    if (nameOf(`${value}/${rest}`) === target) ways.set(`${u.template}\0${u.object}\0${u.field}`, [{ path: keys[i]!, value }]);
   }
   return ways;
 }

@@ -6,7 +6,7 @@ import { depthLimit, profileByName } from '../bundle/profiles.js';
 import { analyzeChart, type ChartAnalysis } from '../chart/image-report.js';
 import { imagesInManifests, type ImageUse } from '../chart/manifest-images.js';
 import { openRenderSession, type RenderSession, type SessionRender, type UserValues } from '../chart/session.js';
-import { formatValuesPath, setPath, useKey, type TracedUse } from '../chart/trace.js';
+import { formatValuesPath, setPath, useKey, type TracedUse, type ValuesPath } from '../chart/trace.js';
 import { AirlockError, messageOf } from '../errors.js';
 import { VERSION } from '../version.js';
 import { overlayText, type OverlayKey } from './overlay.js';
@@ -100,21 +100,41 @@ async function buildOverlay(session: RenderSession, analysis: ChartAnalysis, inv
     const t = nameOfTarget(u);
     return t !== undefined && !u.reference.startsWith(`${t}:`) && !u.reference.startsWith(`${t}@`);
   });
+  // Two tries: with the probed chart-wide keys first (fewest keys), then, when the proof
+  // shows a chart-wide key overriding a per-image one it could not see, without them.
   const wide = new Map([
     ...(await wideRegistryWays((l) => session.probe(analysis.permit, l), values, analysis.deployed, nameOfTarget)),
     ...(off.length > 0 ? await wideRegistryWays((l) => session.probe(analysis.switchLayer, analysis.permit, l), values, off, nameOfTarget) : []),
   ]);
+  let attempt = await solveAndProve(session, analysis, needs, traced, inventory, target, registryText, secrets, wide, off);
+  if (attempt.unmoved.length > 0 && wide.size > 0) attempt = await solveAndProve(session, analysis, needs, traced, inventory, target, registryText, secrets, new Map(), off);
+  if (attempt.unmoved.length > 0) throw unmovedError(attempt.unmoved, registryText);
+  return { ...attempt.built, offNotInBundle };
+}
+
+/** One solve of the overlay, and its proof by rendering; `unmoved` lists what the proof found still elsewhere. */
+async function solveAndProve(
+  session: RenderSession,
+  analysis: ChartAnalysis,
+  needs: TracedUse[],
+  traced: Map<string, TracedUse>,
+  inventory: ImageInventory,
+  target: RepointTarget,
+  registryText: string,
+  secrets: readonly string[],
+  wide: Map<string, { path: ValuesPath; value: string }[]>,
+  off: TracedUse[],
+): Promise<{ built: { overlay: Record<string, unknown>; keys: OverlayKey[]; entries: OverlayEntry[]; proof: ValuesResult['proof'] }; unmoved: Unmoved[] }> {
+  const values = analysis.base.values;
+  const nameOfTarget = (u: TracedUse): string | undefined => {
+    const b = inventory.find(u.reference);
+    return b === undefined ? undefined : targetOf(b, target);
+  };
   const options = needs.map((use) => {
     const w = wide.get(`${use.template}\0${use.object}\0${use.field}`);
     return { use, ways: [...(w ? [w] : []), ...candidateEdits(use, nameOfTarget(use)!)] };
   });
   const { chosen, unresolved } = chooseEdits(options);
-  if (unresolved.length > 0) {
-    throw unmovedError(
-      unresolved.map((u) => ({ reference: u.reference, template: u.template, object: u.object, ...(u.container !== undefined ? { container: u.container } : {}), valuesKeys: keysOf(traced)(u), why: 'no values key that flows into it can name the target (computed by a template)' })),
-      registryText,
-    );
-  }
   const overlay: Record<string, unknown> = {};
   const keys: OverlayKey[] = [];
   const entries: OverlayEntry[] = [];
@@ -144,9 +164,16 @@ async function buildOverlay(session: RenderSession, analysis: ChartAnalysis, inv
     offCount = offUses.length;
     unmoved.push(...unmovedUses(offUses, inventory, target, keysOf(traced)));
   }
-  if (unmoved.length > 0) throw unmovedError(unmoved, registryText);
   for (const k of keys) if (k.path === INSECURE_SWITCH) entries.push({ path: formatValuesPath(INSECURE_SWITCH), value: true, note: k.note });
-  return { overlay, keys, entries, proof: { deployed: deployedUses.length, off: offCount, registry: registryText }, offNotInBundle };
+  // Images no values key could name: said so, in place of the proof's plainer line for them.
+  const named = new Set(unresolved.map((u) => `${u.template}\0${u.object}\0${u.reference}`));
+  const rest = unmoved.filter((u) => !named.has(`${u.template}\0${u.object}\0${u.reference}`));
+  unmoved.length = 0;
+  unmoved.push(...rest);
+  for (const u of unresolved) {
+    unmoved.push({ reference: u.reference, template: u.template, object: u.object, ...(u.container !== undefined ? { container: u.container } : {}), valuesKeys: keysOf(traced)(u), why: 'no values key that flows into it can name the target (computed by a template)' });
+  }
+  return { built: { overlay, keys, entries, proof: { deployed: deployedUses.length, off: offCount, registry: registryText } }, unmoved };
 }
 
 /**

@@ -75,7 +75,7 @@ export interface RenderChartResult {
   documents: RenderedDocument[];
   /** The root chart's rendered NOTES.txt ('' when none). */
   notes: string;
-  /** The values the templates saw (.Values of the root chart). */
+  /** The values the templates were given (.Values of the root chart), as coalesced, before any template changed them. */
   values: GoMap;
   /** What `helm template` prints for the same options. */
   output: string;
@@ -168,6 +168,9 @@ export async function renderChart(options: RenderChartOptions): Promise<RenderCh
   const caps = capabilities({ ...(options.kubeVersion !== undefined ? { kubeVersion: options.kubeVersion } : {}), ...(options.apiVersions ? { apiVersions: options.apiVersions } : {}) });
   const isUpgrade = options.isUpgrade === true;
   const values = coalesceChart(chart, vals, false, warn);
+  // Templates may change .Values as they run (`set $.Values …`, istio's profiles do): the
+  // result reports the values as coalesced, before any template touched them.
+  const coalesced = structuredClone(values);
   if (options.skipSchemaValidation !== true) checkSchemas(chart, values);
   if (chart.metadata.kubeVersion !== '' && !isCompatibleRange(chart.metadata.kubeVersion, caps.kubeVersion.version)) {
     throw new AirlockError('USAGE', `chart requires kubeVersion: ${chart.metadata.kubeVersion} which is incompatible with Kubernetes ${caps.kubeVersion.version}`, {
@@ -199,7 +202,7 @@ export async function renderChart(options: RenderChartOptions): Promise<RenderCh
     chart: { name: chart.metadata.name, version: chart.metadata.version, appVersion: chart.metadata.appVersion },
     documents,
     notes,
-    values,
+    values: coalesced,
     output: templateOutput(documents, options.showOnly ?? []),
     warnings,
   };
