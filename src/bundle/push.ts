@@ -26,6 +26,8 @@ export interface PushOptions {
   concurrency?: number;
   openRepository: (ref: Pick<ImageRef, 'registry' | 'repository'>) => PushTarget;
   onEvent?: (event: CopyEvent) => void;
+  /** Called as each artifact is done (pushed or found there), for progress and interrupt messages. */
+  onItem?: (item: PushedItem) => void;
   signal?: AbortSignal;
 }
 
@@ -261,7 +263,9 @@ export async function pushBundle(verified: VerifiedBundle, options: PushOptions)
     plan.items.map((item) =>
       oneAtATime(async () => {
         try {
-          return await pushOne(item);
+          const done = await pushOne(item);
+          options.onItem?.(done);
+          return done;
         } catch (err) {
           controller.abort();
           throw err;

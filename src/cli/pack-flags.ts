@@ -19,6 +19,7 @@ export interface PackFlags extends RegistryFlags {
   splitSize?: string;
   cache?: string;
   concurrency?: string;
+  progress?: string;
   json?: boolean;
   checkChartImages?: boolean;
   strict?: boolean;
@@ -39,6 +40,7 @@ export function withPackOptions<T extends { option: (raw: string, description: s
     .option('--split-size <size>', 'Split into parts of at most SIZE (e.g. 4G for FAT32, 700M): FILE.000, FILE.001, …')
     .option('--cache <dir>', 'Keep pulled content here, so a second pack of the same content downloads nothing')
     .option('--concurrency <n>', 'Parallel transfers (default 8)')
+    .option('--progress <mode>', 'auto (a live line on a terminal, nothing otherwise), plain (a line every 10 s), json (one event a line), none')
     .option('--json', 'Print a machine-readable summary')
     .option('--check-chart-images', 'Then list, per chart, the images its values and templates name that the bundle lacks')
     .option('--strict', 'With --check-chart-images: exit 2 if a chart names an image the bundle lacks');

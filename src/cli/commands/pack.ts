@@ -8,7 +8,9 @@ import { printChartCheck } from '../chart-report.js';
 import { ExitCode } from '../exit.js';
 import { formatBytes, positiveInt } from '../options.js';
 import { packInputs, withPackOptions, type PackFlags } from '../pack-flags.js';
-import { packProgress, Progress } from '../progress.js';
+import { Interrupt } from '../interrupt.js';
+import { PackWatch } from '../pack-progress.js';
+import { progressMode } from '../progress.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions } from '../registry-flags.js';
 import { processIo, runAction } from '../run.js';
 
@@ -23,10 +25,8 @@ export function register(cli: CAC): void {
         const options = { ...registryOptions(flags), ...(credentials ? { credentials } : {}) };
         const pool = new RegistryPool(options);
         const http = createUrlFetcher(options);
-        const progress = new Progress(processIo);
-        const controller = new AbortController();
-        const stop = () => controller.abort();
-        process.once('SIGINT', stop);
+        const watch = new PackWatch(progressMode(flags.progress), new Set(spec.images).size + spec.charts.length, flags.cache);
+        const interrupt = new Interrupt();
         try {
           const result = await packChecked(spec, {
             output: flags.out!,
@@ -38,12 +38,13 @@ export function register(cli: CAC): void {
             fetchUrl: http.fetch,
             // SOURCE_DATE_EPOCH makes the bundle reproducible; without it, it records now.
             epoch: process.env.SOURCE_DATE_EPOCH ? defaultMtime() : Math.floor(Date.now() / 1000),
-            signal: controller.signal,
-            onEvent: packProgress(progress, new Set(spec.images).size + spec.charts.length),
+            signal: interrupt.signal,
+            onEvent: watch.onEvent,
             checkChartImages: flags.checkChartImages === true,
             strict: flags.strict === true,
-          });
-          progress.done();
+          }).catch((err: unknown) => interrupt.report(err, () => watch.interrupted(), processIo, flags.json === true));
+          if (typeof result === 'number') return result;
+          watch.done();
           const charts = result.charts;
           if (flags.json) {
             processIo.out(JSON.stringify({ ok: charts?.failed !== true, files: result.files, bytes: result.bytes, signed: key !== undefined, artifacts: result.manifest.artifacts, ...(charts ? { chartImages: charts.report } : {}) }));
@@ -56,7 +57,7 @@ export function register(cli: CAC): void {
           if (charts) printChartCheck(charts.report, processIo);
           if (charts?.failed) throw strictFailure(charts.report);
         } finally {
-          process.removeListener('SIGINT', stop);
+          interrupt.dispose();
           pool.close();
           http.close();
         }

@@ -3,7 +3,9 @@ import { push, type PushedItem, type PushResult } from '../../bundle/push.js';
 import { ecrRegion, RegistryPool } from '../../registry/index.js';
 import { mappingFromFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
 import { bundleInput, formatBytes, positiveInt, writeOutputFile } from '../options.js';
-import { Progress } from '../progress.js';
+import { Interrupt } from '../interrupt.js';
+import { progressMode, withProgressOption } from '../progress.js';
+import { PushWatch } from '../push-progress.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { processIo, runAction } from '../run.js';
 import { printable } from '../text.js';
@@ -15,6 +17,7 @@ interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags {
   planFormat?: string;
   report?: string;
   concurrency?: string;
+  progress?: string;
   json?: boolean;
 }
 
@@ -37,7 +40,7 @@ function describe(i: PushedItem): string {
 }
 
 export function register(cli: CAC): void {
-  withCredentialOptions(withRegistryOptions(withMappingOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte')))))
+  withProgressOption(withCredentialOptions(withRegistryOptions(withMappingOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte'))))))
     .option('--overwrite', 'Move a tag that already points at other content')
     .option('--dry-run', 'Print the plan (repositories, images, bytes) and push nothing')
     .option('--plan-format <fmt>', 'With --dry-run: "text" (default), or "ecr" for aws ecr create-repository lines')
@@ -52,25 +55,18 @@ export function register(cli: CAC): void {
         const policy = await signaturePolicy(flags);
         const credentials = await credentialsFromFlags(flags);
         const pool = new RegistryPool({ ...registryOptions(flags), ...(credentials ? { credentials } : {}) });
-        const progress = new Progress(processIo);
-        let sent = 0;
-        let total = 0;
-        // Ctrl-C stops the transfers, so each open upload session is cancelled (DELETE) on the way out.
-        const controller = new AbortController();
-        const stop = (): void => controller.abort();
-        process.once('SIGINT', stop);
+        const watch = new PushWatch(progressMode(flags.progress));
+        // Ctrl-C stops the transfers and says how far the push got.
+        const interrupt = new Interrupt();
         try {
           const result = await push(bundleInput(args), {
-            policy, registry, mapping, signal: controller.signal, dryRun: flags.dryRun === true, overwrite: flags.overwrite === true,
+            policy, registry, mapping, signal: interrupt.signal, dryRun: flags.dryRun === true, overwrite: flags.overwrite === true,
             concurrency: positiveInt(flags.concurrency, '--concurrency') ?? 4,
             openRepository: (ref) => pool.repository(ref),
-            onPlan: (plan) => (total = plan.bytes),
-            onEvent: (e) => {
-              if (e.type === 'blob-done') sent += e.size;
-              progress.update('pushing', sent, total);
-            },
-          });
-          progress.done();
+            onPlan: watch.onPlan, onEvent: watch.onEvent, onItem: watch.onItem,
+          }).catch((err: unknown) => interrupt.report(err, () => watch.interrupted(), processIo, flags.json === true));
+          if (typeof result === 'number') return result;
+          watch.done();
           const { signers, plan, items } = result;
           if (flags.dryRun) {
             if (flags.json) processIo.out(JSON.stringify({ ok: true, dryRun: true, signers, ...plan }));
@@ -88,7 +84,7 @@ export function register(cli: CAC): void {
           const bytes = items.reduce((n, i) => n + i.bytesPushed, 0);
           processIo.out(`pushed ${items.filter((i) => i.status === 'pushed').length} of ${items.length} artifact(s), ${formatBytes(bytes)} sent; every tag read back with the bundle's digest`);
         } finally {
-          process.removeListener('SIGINT', stop);
+          interrupt.dispose();
           pool.close();
         }
       }, flags.json === true),

@@ -1,0 +1,64 @@
+/**
+ * A TCP proxy on 127.0.0.1 that passes requests to a real registry at a fixed
+ * rate (client to server only), so a transfer of a few MiB lasts long enough to
+ * watch its progress or interrupt it in the middle of one blob.
+ */
+import { connect, createServer, type Socket } from 'node:net';
+
+export interface ThrottleProxy {
+  host: string;
+  /** Bytes of request data forwarded so far. */
+  readonly forwarded: number;
+  stop(): Promise<void>;
+}
+
+export async function startThrottleProxy(upstream: string, bytesPerSecond: number): Promise<ThrottleProxy> {
+  const port = Number(upstream.slice(upstream.lastIndexOf(':') + 1));
+  const sockets = new Set<Socket>();
+  let forwarded = 0;
+  const slice = Math.max(1024, Math.floor(bytesPerSecond / 50));
+  const server = createServer((client) => {
+    const up = connect(port, '127.0.0.1');
+    sockets.add(client).add(up);
+    const close = () => {
+      client.destroy();
+      up.destroy();
+    };
+    client.on('error', close).on('close', close);
+    up.on('error', close).on('close', close);
+    up.on('data', (d) => client.write(d));
+    // Each piece of the request waits its share of a second before it goes on.
+    const queue: Buffer[] = [];
+    let busy = false;
+    const pump = () => {
+      const next = queue.shift();
+      if (next === undefined) {
+        busy = false;
+        client.resume();
+        return;
+      }
+      busy = true;
+      up.write(next);
+      forwarded += next.length;
+      setTimeout(pump, (next.length / bytesPerSecond) * 1000);
+    };
+    client.on('data', (d: Buffer) => {
+      for (let i = 0; i < d.length; i += slice) queue.push(d.subarray(i, i + slice));
+      client.pause();
+      if (!busy) pump();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return {
+    host: `127.0.0.1:${address.port}`,
+    get forwarded() {
+      return forwarded;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

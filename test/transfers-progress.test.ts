@@ -1,0 +1,191 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeBundle } from '../src/bundle/write.js';
+import { unpackTarget } from '../src/cli/unpack-args.js';
+import { formatDuration, formatRate, Progress, progressMode } from '../src/cli/progress.js';
+import { TransferTally } from '../src/cli/transfer-tally.js';
+import { openLayout } from '../src/layout/index.js';
+import { generateKeyPair, parsePrivateKey, parsePublicKey } from '../src/sign/index.js';
+import { unpack } from '../src/bundle/unpack.js';
+import { startRegistry, type RunningRegistry } from './harness/registry.js';
+import { startThrottleProxy, type ThrottleProxy } from './harness/throttle-proxy.js';
+import { makeBlob, makeImage, writeToTarget } from './helpers/images.js';
+
+const bin = new URL('../bin/airlock', import.meta.url).pathname;
+const BLOB = 24 * 1024 * 1024;
+
+function clockSink() {
+  let t = 1_000_000;
+  const out: string[] = [];
+  return { out, tick: (ms: number) => (t += ms), sink: { write: (s: string) => void out.push(s), columns: 200, now: () => t } };
+}
+
+describe('the progress display', () => {
+  it('draws one line with done/total, percent, a rate in human units, ETA and the current artifact', () => {
+    const c = clockSink();
+    const p = new Progress('tty', c.sink);
+    p.update('pushing', 0, 100 * 1024 * 1024, { items: { done: 0, total: 2 }, current: 'reg/app:1' });
+    c.tick(1000);
+    p.update('pushing', 10 * 1024 * 1024, 100 * 1024 * 1024, { items: { done: 0, total: 2 }, current: 'reg/app:1' });
+    const line = c.out.at(-1)!;
+    expect(line).toBe('\r\x1b[Kpushing 0/2 10.0 MiB/100.0 MiB 10% 10.0 MiB/s ETA 9s  reg/app:1');
+    p.done();
+    expect(c.out.at(-1)).toBe('\r\x1b[K');
+  });
+
+  it('formats rates and durations for people', () => {
+    expect(formatRate(525.065963060686)).toBe('525 B/s');
+    expect(formatRate(3.5 * 1024 * 1024)).toBe('3.5 MiB/s');
+    expect(formatDuration(42)).toBe('42s');
+    expect(formatDuration(185)).toBe('3m05s');
+    expect(formatDuration(7620)).toBe('2h07m');
+  });
+
+  it('plain mode writes a whole line every 10 s, json one event a line, none nothing', () => {
+    const plain = clockSink();
+    const p = new Progress('plain', plain.sink);
+    for (let i = 0; i <= 25; i++) {
+      p.update('verifying', i * 1000, 100_000);
+      plain.tick(1000);
+    }
+    expect(plain.out).toHaveLength(2);
+    expect(plain.out.every((l) => l.endsWith('\n') && !l.includes('\r') && !l.includes('\x1b'))).toBe(true);
+    const json = clockSink();
+    const j = new Progress('json', json.sink);
+    for (let i = 0; i <= 4; i++) {
+      j.update('pulling', i * 10, 40);
+      json.tick(1000);
+    }
+    const events = json.out.map((l) => JSON.parse(l) as { type: string; done: number; total: number });
+    expect(events.map((e) => e.done)).toEqual([0, 10, 20, 30, 40]);
+    expect(events[0]!.type).toBe('progress');
+    const none = clockSink();
+    new Progress('none', none.sink).update('x', 1, 2);
+    expect(none.out).toEqual([]);
+  });
+
+  it('auto is a live line only when both outputs are terminals, and never on TERM=dumb', () => {
+    expect(progressMode(undefined, {}, true)).toBe('tty');
+    expect(progressMode(undefined, {}, false)).toBe('none');
+    expect(progressMode('auto', { TERM: 'dumb' }, true)).toBe('none');
+    expect(progressMode('plain', {}, false)).toBe('plain');
+    expect(() => progressMode('loud', {}, true)).toThrow(/--progress/);
+  });
+
+  it('counts bytes inside a blob, and never counts a restarted blob twice', () => {
+    const t = new TransferTally();
+    const base = { reference: 'r', digest: 'sha256:a', size: 100, mediaType: 'x' };
+    t.add({ ...base, type: 'blob-start' });
+    t.add({ ...base, type: 'blob-progress', bytes: 40 });
+    expect(t.done).toBe(40);
+    t.add({ ...base, type: 'blob-progress', bytes: 10 });
+    expect(t.done).toBe(40);
+    expect(t.completed()).toBe(0);
+    t.add({ ...base, type: 'blob-done' });
+    t.add({ ...base, digest: 'sha256:b', size: 7, type: 'blob-skipped' });
+    expect([t.done, t.completed(), t.known]).toEqual([107, 107, 107]);
+  });
+});
+
+describe('unpack BUNDLE DIR', () => {
+  it('takes the folder as the last argument when it is not an existing file, or from -o', async () => {
+    const here = new URL(import.meta.url).pathname;
+    expect(await unpackTarget([here, '/tmp/new-folder'], undefined)).toEqual({ bundle: [here], dir: '/tmp/new-folder' });
+    expect(await unpackTarget([here], 'out')).toEqual({ bundle: [here], dir: 'out' });
+    await expect(unpackTarget([here], undefined)).rejects.toThrow(/unpack BUNDLE DIR/);
+    await expect(unpackTarget([here, here], undefined)).rejects.toThrow(/needs a folder/);
+  });
+});
+
+describe('progress and interrupts of a real push', () => {
+  let dir: string;
+  let target: RunningRegistry;
+  let proxy: ThrottleProxy;
+  let bundle: string;
+  let pub: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'airlock-progress-'));
+    const pair = await generateKeyPair();
+    pub = join(dir, 'vendor.pub');
+    await writeFile(pub, pair.publicKeyPem);
+    const staging = await openLayout(join(dir, 'staging'), { create: true });
+    const root = await writeToTarget(staging, makeImage({ layers: [makeBlob('progress-big', BLOB)], label: 'progress' }));
+    bundle = join(dir, 'bundle.tar');
+    await writeBundle(staging, [{ kind: 'image', source: 'ghcr.io/org/big:1', name: 'ghcr.io/org/big:1', root }], {
+      output: bundle,
+      key: parsePrivateKey(pair.privateKeyPem, 'k'),
+      spec: { images: ['ghcr.io/org/big:1'] },
+      epoch: 1_700_000_000,
+    });
+    target = await startRegistry();
+    // 24 MiB at 12 MiB/s: about two seconds inside one blob.
+    proxy = await startThrottleProxy(target.host, 12 * 1024 * 1024);
+  }, 60_000);
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await target?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('unpack reports its bytes as they are written, and an interrupt leaves no folder behind', async () => {
+    const key = { keys: [parsePublicKey(await readFile(pub, 'utf8'), 'vendor.pub')] };
+    const seen: string[] = [];
+    const out = join(dir, 'unpacked');
+    const result = await unpack(bundle, out, key, { onProgress: (stage, done) => void seen.push(`${stage}:${done}`) });
+    expect(result.dockerTyped).toEqual([]);
+    expect(seen.filter((s) => s.startsWith('extracting:')).length).toBeGreaterThan(10);
+    expect(seen.filter((s) => s.startsWith('checking:')).length).toBeGreaterThan(10);
+    const controller = new AbortController();
+    const cut = join(dir, 'cut');
+    const failed = await unpack(bundle, cut, key, {
+      signal: controller.signal,
+      onProgress: (_s, done) => done > 1024 * 1024 && controller.abort(),
+    }).catch((e: unknown) => e);
+    expect(failed).toMatchObject({ code: 'INTERRUPTED' });
+    await expect(readdir(cut)).rejects.toThrow(/ENOENT/);
+    expect((await readdir(dir)).filter((n) => n.includes('cut'))).toEqual([]);
+  });
+
+  it('under a pseudo-terminal, the byte count advances within one blob', async () => {
+    const cmd = [process.execPath, bin, 'push', bundle, '--registry', `${proxy.host}/tty`, '--key', pub].map((a) => `'${a}'`).join(' ');
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, TERM: 'xterm' }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    });
+    const counts = [...out.matchAll(/pushing 0\/1 ([\d.]+) MiB\/[\d.]+ MiB \d+% [\d.]+ (?:B|KiB|MiB)\/s ETA \S+ {2}\S*\/tty\/org\/big:1/g)].map((m) => Number(m[1]));
+    const inside = [...new Set(counts.filter((n) => n > 0.5 && n < 23.5))];
+    expect(inside.length).toBeGreaterThanOrEqual(3);
+    expect(inside).toEqual([...inside].sort((a, b) => a - b));
+    expect(out).toMatch(/pushed 1 of 1 artifact/);
+  }, 60_000);
+
+  it('writes no progress into a pipe; --progress=json writes events; Ctrl-C says where it stopped', async () => {
+    const run = (args: string[], interruptAfterMs?: number) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d));
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d;
+          // Interrupt once bytes are moving, not on a timer alone.
+          if (interruptAfterMs !== undefined && stderr.includes('"stage":"pushing"') && !child.killed) setTimeout(() => child.kill('SIGINT'), interruptAfterMs);
+        });
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const piped = await run(['push', bundle, '--registry', `${target.host}/piped`, '--key', pub]);
+    expect(piped.code).toBe(0);
+    expect(piped.stderr + piped.stdout).not.toMatch(/[\r\x1b]/);
+
+    const cut = await run(['push', bundle, '--registry', `${proxy.host}/cut`, '--key', pub, '--progress', 'json'], 300);
+    expect(cut.code).toBe(130);
+    expect(cut.stderr).toMatch(/^interrupted: 0 of 1 artifacts pushed, [\d.]+ (?:B|KiB|MiB) of 24\.0 MiB; run the same command again to continue \(completed blobs are not sent again\)$/m);
+    const events = cut.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { stage: string; done: number });
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.stage === 'pushing')).toBe(true);
+  }, 60_000);
+});
