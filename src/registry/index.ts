@@ -24,3 +24,4 @@ export { registryError, parseErrorBody, ecrRegion } from './errors.js';
 export { parseRetryAfter, backoffDelay } from './retry.js';
 export { isLoopbackHost, isInsecureHost } from './transport.js';
 export { createUrlFetcher, type UrlFetcher, type UrlFetcherHandle } from './url.js';
+export { UploadStateFiles, defaultStateDir, type UploadState, type UploadStateStore } from './upload-state.js';

@@ -88,6 +88,32 @@ export class UploadBody {
     return piece;
   }
 
+  /**
+   * Reads `length` bytes through the verifier without sending them: the part of a
+   * resumed upload the registry already holds still counts towards the digest.
+   */
+  async skip(length: number): Promise<void> {
+    let left = length;
+    while (left > 0) left -= (await this.piece(left)).length;
+  }
+
+  /**
+   * The next `length` bytes, held whole before a byte is sent: a resumable chunk.
+   * A stream that fails (an interrupt, a wrong digest) fails here, before the
+   * PATCH; a PATCH under way finishes with real bytes when the run is interrupted,
+   * so the registry's session stays consistent and the next run continues it.
+   */
+  async buffer(length: number): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let left = length;
+    while (left > 0) {
+      const piece = await this.piece(left);
+      parts.push(piece);
+      left -= piece.length;
+    }
+    return Buffer.concat(parts, length);
+  }
+
   /** Waits for the stream to end cleanly (its verifier passed) with no byte left over. */
   async end(): Promise<void> {
     const next = this.pending.length > 0 ? { done: false } : await this.it.next();
@@ -169,14 +195,81 @@ async function uploadOnce(client: RegistrySession, repository: string, desc: Des
     return;
   }
 
+  await uploadChunks(client, repository, desc, reader, what, location, open);
+}
+
+/** An interrupt, as opposed to a failure of the content or the registry. */
+function isInterrupt(err: unknown): boolean {
+  return (err instanceof Error && err.name === 'AbortError') || (err instanceof AirlockError && err.code === 'INTERRUPTED');
+}
+
+/**
+ * Asks the registry how much of a saved session it holds (GET on the upload URL:
+ * `Range: 0-N`). Undefined when the session is gone (expired, garbage-collected,
+ * refused), so the caller starts over.
+ */
+async function uploadStatus(client: RegistrySession, repository: string, url: URL, what: string): Promise<{ offset: number; location: URL } | undefined> {
+  try {
+    const res = await client.request({ method: 'GET', url, scopes: [repositoryScope(repository, true)], ok: 'any', what: `status of the upload of ${what}`, repository, once: true });
+    discard(res);
+    if (res.status !== 204 && res.status !== 200) return undefined;
+    const range = (responseHeader(res, 'range') ?? '').trim();
+    const end = /^(?:bytes=)?0-(\d+)$/.exec(range);
+    // No Range (or 0-0 from some registries for an empty session) means nothing is held yet.
+    const offset = end === null ? 0 : Number(end[1]) + 1;
+    return { offset, location: uploadLocation(res, url, what, client.host) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Largest chunk of a resumable upload: each is held in memory while it is sent
+ * (see UploadBody.buffer), and an interrupt waits for the one in flight.
+ * ECR wants at least 5 MiB for every chunk but the last.
+ */
+const RESUMABLE_CHUNK = 8 * 1024 * 1024;
+
+/**
+ * PATCH chunks with Content-Range, then the closing PUT. With a state store the
+ * session and the confirmed offset are saved after every chunk; a saved session
+ * for this digest is continued where the registry says it stands.
+ *
+ * A PATCH cut midway by the network leaves distribution (2.8) holding bytes its
+ * session state does not know; it then refuses the session on every request, so
+ * such a session is started over (with one `restart` event). Registries that keep
+ * the confirmed offset of a cut session continue from the last whole chunk.
+ */
+async function uploadChunks(client: RegistrySession, repository: string, desc: Descriptor, reader: UploadBody, what: string, fresh: URL, open: OpenSession): Promise<void> {
+  const scopes = [repositoryScope(repository, true)];
+  const octet = { 'content-type': 'application/octet-stream' };
+  const store = client.uploadState;
+  const chunkSize = store ? Math.min(client.upload.chunkSize, RESUMABLE_CHUNK) : client.upload.chunkSize;
+  let location = fresh;
   let offset = 0;
+  const saved = store ? await store.get(client.host, repository, desc.digest) : undefined;
+  if (store && saved) {
+    const status = await uploadStatus(client, repository, new URL(saved.location), what);
+    if (status !== undefined && status.offset <= desc.size) {
+      // The session this attempt opened is not needed: drop it, continue the saved one.
+      await cancelUpload(client, repository, { location: fresh }, what);
+      location = status.location;
+      offset = status.offset;
+      client.emit({ kind: 'resume', host: client.host, what: `upload ${what}`, detail: `${offset} of ${desc.size} bytes already there` });
+      await reader.skip(offset);
+    } else {
+      await store.delete(client.host, repository, desc.digest);
+      client.emit({ kind: 'restart', host: client.host, what: `upload ${what}`, detail: 'the saved upload session is gone (expired, or cut midway and refused by the registry); starting this blob over' });
+    }
+  }
+  open.location = location;
   while (offset < desc.size) {
     const n = Math.min(chunkSize, desc.size - offset);
     const res = await client.request({
       method: 'PATCH',
       url: location,
       headers: { ...octet, 'content-range': `${offset}-${offset + n - 1}` },
-      body: reader.body(n, true),
+      body: store ? await reader.buffer(n) : reader.body(n, true),
       scopes,
       ok: [202, 204],
       what,
@@ -196,11 +289,16 @@ async function uploadOnce(client: RegistrySession, repository: string, desc: Des
     // The stream failed midway and the chunk went out padded: the session is consistent, and dead.
     if (reader.failure !== undefined) throw reader.failure;
     offset += n;
+    if (store) {
+      await store.put({ host: client.host, repository, digest: desc.digest, location: location.href, offset, updated: new Date().toISOString() });
+      open.saved = true;
+    }
   }
-  // The last PATCH waited for the verified end of the stream: only now commit.
+  // The last chunk waited for the verified end of the stream (skip() too): only now commit.
   const res = await client.request({ method: 'PUT', url: withDigest(location, desc.digest), scopes, ok: [201, 204], what, repository });
   discard(res);
   open.location = undefined;
+  await store?.delete(client.host, repository, desc.digest);
 }
 
 /**
@@ -220,8 +318,13 @@ export async function uploadBlob(client: RegistrySession, repository: string, de
       return;
     } catch (err) {
       reader.close();
-      // Whether this blob is retried (with a new session) or given up, this session is dead.
-      await cancelUpload(client, repository, open, what);
+      // A session whose state was saved, cut by an interrupt or the network (not by wrong
+      // content), is kept: this run's retry or the next run continues it. Any other is dead.
+      const resumable = open.saved === true && reader.failure === undefined && (isInterrupt(err) || (err instanceof AirlockError && err.retryable));
+      if (!resumable) {
+        await cancelUpload(client, repository, open, what);
+        await client.uploadState?.delete(client.host, repository, desc.digest);
+      }
       const again = err instanceof AirlockError && err.retryable && opts.reopen !== undefined && attempt < client.retry.retries;
       if (!again) {
         if (err instanceof AirlockError && err.retryable && opts.reopen !== undefined && attempt > 0) {
@@ -239,6 +342,7 @@ export async function uploadBlob(client: RegistrySession, repository: string, de
       const delayMs = backoffDelay(attempt, client.retry);
       client.emit({ kind: 'retry', host: client.host, what: `upload ${what}`, detail: err.message, delayMs });
       await sleep(delayMs);
+      // With a saved state the next attempt continues the session; otherwise a new one.
       session = undefined;
       stream = await opts.reopen!();
     }

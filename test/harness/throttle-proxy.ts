@@ -1,7 +1,9 @@
 /**
  * A TCP proxy on 127.0.0.1 that passes requests to a real registry at a fixed
  * rate (client to server only), so a transfer of a few MiB lasts long enough to
- * watch its progress or interrupt it in the middle of one blob.
+ * watch its progress or interrupt it in the middle of one blob. It can also cut
+ * the connection after a given number of request bytes (a link that drops at a
+ * byte count, not at a time), and counts what it forwarded.
  */
 import { connect, createServer, type Socket } from 'node:net';
 
@@ -9,6 +11,8 @@ export interface ThrottleProxy {
   host: string;
   /** Bytes of request data forwarded so far. */
   readonly forwarded: number;
+  /** Resets the connection that carries the request byte `forwarded + bytes` (once). */
+  cutAfter(bytes: number): void;
   stop(): Promise<void>;
 }
 
@@ -16,6 +20,7 @@ export async function startThrottleProxy(upstream: string, bytesPerSecond: numbe
   const port = Number(upstream.slice(upstream.lastIndexOf(':') + 1));
   const sockets = new Set<Socket>();
   let forwarded = 0;
+  let cutAt = Infinity;
   const slice = Math.max(1024, Math.floor(bytesPerSecond / 50));
   const server = createServer((client) => {
     const up = connect(port, '127.0.0.1');
@@ -38,6 +43,17 @@ export async function startThrottleProxy(upstream: string, bytesPerSecond: numbe
         return;
       }
       busy = true;
+      if (forwarded + next.length > cutAt) {
+        up.write(next.subarray(0, cutAt - forwarded));
+        forwarded = cutAt;
+        cutAt = Infinity;
+        // Let the kept bytes reach the registry before both sides are reset.
+        setTimeout(() => {
+          client.resetAndDestroy();
+          up.destroy();
+        }, 50);
+        return;
+      }
       up.write(next);
       forwarded += next.length;
       setTimeout(pump, (next.length / bytesPerSecond) * 1000);
@@ -54,6 +70,9 @@ export async function startThrottleProxy(upstream: string, bytesPerSecond: numbe
     host: `127.0.0.1:${address.port}`,
     get forwarded() {
       return forwarded;
+    },
+    cutAfter(bytes: number) {
+      cutAt = forwarded + bytes;
     },
     stop: () =>
       new Promise<void>((resolve) => {

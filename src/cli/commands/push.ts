@@ -7,11 +7,12 @@ import { Interrupt } from '../interrupt.js';
 import { progressMode, withProgressOption } from '../progress.js';
 import { PushWatch } from '../push-progress.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
+import { resumeOptions, withResumeOptions, type ResumeFlags } from '../resume-flags.js';
 import { processIo, runAction } from '../run.js';
 import { printable } from '../text.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
 
-interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags {
+interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags, ResumeFlags {
   overwrite?: boolean;
   dryRun?: boolean;
   planFormat?: string;
@@ -40,7 +41,7 @@ function describe(i: PushedItem): string {
 }
 
 export function register(cli: CAC): void {
-  withProgressOption(withCredentialOptions(withRegistryOptions(withMappingOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte'))))))
+  withResumeOptions(withProgressOption(withCredentialOptions(withRegistryOptions(withMappingOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte')))))))
     .option('--overwrite', 'Move a tag that already points at other content')
     .option('--dry-run', 'Print the plan (repositories, images, bytes) and push nothing')
     .option('--plan-format <fmt>', 'With --dry-run: "text" (default), or "ecr" for aws ecr create-repository lines')
@@ -54,7 +55,7 @@ export function register(cli: CAC): void {
         const { registry, mapping } = mappingFromFlags(flags, 'push');
         const policy = await signaturePolicy(flags);
         const credentials = await credentialsFromFlags(flags);
-        const pool = new RegistryPool({ ...registryOptions(flags), ...(credentials ? { credentials } : {}) });
+        const pool = new RegistryPool({ ...registryOptions(flags), ...(credentials ? { credentials } : {}), ...resumeOptions(flags, processIo) });
         const watch = new PushWatch(progressMode(flags.progress));
         // Ctrl-C stops the transfers and says how far the push got.
         const interrupt = new Interrupt();
