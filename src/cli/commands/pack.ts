@@ -1,7 +1,7 @@
 import type { CAC } from 'cac';
 import { parseSize } from '../../archive/index.js';
 import { defaultMtime } from '../../archive/tar-writer.js';
-import { createUrlFetcher, RegistryPool } from '../../registry/index.js';
+import { createUrlFetcher, RegistryPool, withMirrors } from '../../registry/index.js';
 import { packChecked } from '../../workflows/pack.js';
 import { strictFailure } from '../../workflows/check.js';
 import { printChartCheck } from '../chart-report.js';
@@ -9,16 +9,17 @@ import { ExitCode } from '../exit.js';
 import { formatBytes, positiveInt } from '../options.js';
 import { packInputs, withPackOptions, type PackFlags } from '../pack-flags.js';
 import { Interrupt } from '../interrupt.js';
+import { mirrorRulesFromFlags, withMirrorOptions, type MirrorFlags } from '../mirror-flags.js';
 import { PackWatch } from '../pack-progress.js';
 import { progressMode } from '../progress.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions } from '../registry-flags.js';
 import { processIo, runAction } from '../run.js';
 
 export function register(cli: CAC): void {
-  withPackOptions(withCredentialOptions(withRegistryOptions(cli.command('pack', 'Pull charts and images into one signed, deterministic bundle tarball'))))
+  withMirrorOptions(withPackOptions(withCredentialOptions(withRegistryOptions(cli.command('pack', 'Pull charts and images into one signed, deterministic bundle tarball')))))
     .example('  airlock pack --image nginx:1.27 --chart oci://ghcr.io/org/charts/app --chart-version 1.2.3 --key signer.key -o bundle.tar')
     .example('  airlock pack --spec airlock.yaml --key signer.key -o bundle.tar --split-size 4G')
-    .action((flags: PackFlags) =>
+    .action((flags: PackFlags & MirrorFlags) =>
       runAction(async () => {
         const { spec, key } = await packInputs(flags);
         const credentials = await credentialsFromFlags(flags);
@@ -34,7 +35,7 @@ export function register(cli: CAC): void {
             ...(flags.splitSize !== undefined ? { splitSize: parseSize(flags.splitSize) } : {}),
             ...(flags.cache !== undefined ? { cache: flags.cache } : {}),
             concurrency: positiveInt(flags.concurrency, '--concurrency') ?? 8,
-            openRepository: (ref) => pool.repository(ref),
+            openRepository: withMirrors(await mirrorRulesFromFlags(flags), (ref) => pool.repository(ref)),
             fetchUrl: http.fetch,
             // SOURCE_DATE_EPOCH makes the bundle reproducible; without it, it records now.
             epoch: process.env.SOURCE_DATE_EPOCH ? defaultMtime() : Math.floor(Date.now() / 1000),
