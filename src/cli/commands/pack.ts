@@ -6,7 +6,7 @@ import { packChecked } from '../../workflows/pack.js';
 import { strictFailure } from '../../workflows/check.js';
 import { printChartCheck } from '../chart-report.js';
 import { ExitCode } from '../exit.js';
-import { formatBytes, positiveInt } from '../options.js';
+import { formatBytes, plainNegations, positiveInt } from '../options.js';
 import { packInputs, withPackOptions, type PackFlags } from '../pack-flags.js';
 import { Interrupt } from '../interrupt.js';
 import { mirrorRulesFromFlags, withMirrorOptions, type MirrorFlags } from '../mirror-flags.js';
@@ -16,7 +16,7 @@ import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegis
 import { processIo, runAction } from '../run.js';
 
 export function register(cli: CAC): void {
-  withMirrorOptions(withPackOptions(withCredentialOptions(withRegistryOptions(cli.command('pack', 'Pull charts and images into one signed, deterministic bundle tarball')))))
+  plainNegations(withMirrorOptions(withPackOptions(withCredentialOptions(withRegistryOptions(cli.command('pack', 'Pull charts and images into one signed, deterministic bundle tarball'))))))
     .example('  airlock pack --image nginx:1.27 --chart oci://ghcr.io/org/charts/app --chart-version 1.2.3 --key signer.key -o bundle.tar')
     .example('  airlock pack --spec airlock.yaml --key signer.key -o bundle.tar --split-size 4G')
     .action((flags: PackFlags & MirrorFlags) =>
