@@ -1,21 +1,22 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeBundle } from '../src/bundle/write.js';
 import { unpackTarget } from '../src/cli/unpack-args.js';
 import { formatDuration, formatRate, Progress, progressMode } from '../src/cli/progress.js';
 import { TransferTally } from '../src/cli/transfer-tally.js';
-import { openLayout } from '../src/layout/index.js';
-import { generateKeyPair, parsePrivateKey, parsePublicKey } from '../src/sign/index.js';
+import { parsePublicKey } from '../src/sign/index.js';
 import { unpack } from '../src/bundle/unpack.js';
 import { startRegistry, type RunningRegistry } from './harness/registry.js';
 import { startThrottleProxy, type ThrottleProxy } from './harness/throttle-proxy.js';
-import { makeBlob, makeImage, writeToTarget } from './helpers/images.js';
+import { imageBundle } from './helpers/image-bundle.js';
+import { makeBlob, makeImage } from './helpers/images.js';
+import { seedWithSkopeo } from './helpers/seed.js';
 
 const bin = new URL('../bin/airlock', import.meta.url).pathname;
 const BLOB = 24 * 1024 * 1024;
+const big = makeImage({ layers: [makeBlob('progress-big', BLOB)], label: 'progress' });
 
 function clockSink() {
   let t = 1_000_000;
@@ -109,18 +110,7 @@ describe('progress and interrupts of a real push', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'airlock-progress-'));
-    const pair = await generateKeyPair();
-    pub = join(dir, 'vendor.pub');
-    await writeFile(pub, pair.publicKeyPem);
-    const staging = await openLayout(join(dir, 'staging'), { create: true });
-    const root = await writeToTarget(staging, makeImage({ layers: [makeBlob('progress-big', BLOB)], label: 'progress' }));
-    bundle = join(dir, 'bundle.tar');
-    await writeBundle(staging, [{ kind: 'image', source: 'ghcr.io/org/big:1', name: 'ghcr.io/org/big:1', root }], {
-      output: bundle,
-      key: parsePrivateKey(pair.privateKeyPem, 'k'),
-      spec: { images: ['ghcr.io/org/big:1'] },
-      epoch: 1_700_000_000,
-    });
+    ({ path: bundle, pubFile: pub } = await imageBundle(dir, [{ name: 'ghcr.io/org/big:1', built: big }]));
     target = await startRegistry();
     // 24 MiB at 12 MiB/s: about two seconds inside one blob.
     proxy = await startThrottleProxy(target.host, 12 * 1024 * 1024);
@@ -164,7 +154,7 @@ describe('progress and interrupts of a real push', () => {
   }, 60_000);
 
   it('writes no progress into a pipe; --progress=json writes events; Ctrl-C says where it stopped', async () => {
-    const run = (args: string[], interruptAfterMs?: number) =>
+    const run = (args: string[], interruptAfterMs?: number, stage = 'pushing') =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
         const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';
@@ -173,7 +163,7 @@ describe('progress and interrupts of a real push', () => {
         child.stderr.on('data', (d: Buffer) => {
           stderr += d;
           // Interrupt once bytes are moving, not on a timer alone.
-          if (interruptAfterMs !== undefined && stderr.includes('"stage":"pushing"') && !child.killed) setTimeout(() => child.kill('SIGINT'), interruptAfterMs);
+          if (interruptAfterMs !== undefined && stderr.includes(`"stage":"${stage}"`) && !child.killed) setTimeout(() => child.kill('SIGINT'), interruptAfterMs);
         });
         child.on('close', (code) => resolve({ code, stdout, stderr }));
       });
@@ -182,10 +172,17 @@ describe('progress and interrupts of a real push', () => {
     expect(piped.stderr + piped.stdout).not.toMatch(/[\r\x1b]/);
 
     const cut = await run(['push', bundle, '--registry', `${proxy.host}/cut`, '--key', pub, '--progress', 'json'], 300);
+    expect(cut.stderr).not.toContain('airlock: error');
     expect(cut.code).toBe(130);
     expect(cut.stderr).toMatch(/^interrupted: 0 of 1 artifacts pushed, [\d.]+ (?:B|KiB|MiB) of 24\.0 MiB; run the same command again to continue \(completed blobs are not sent again\)$/m);
     const events = cut.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { stage: string; done: number });
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => e.stage === 'pushing')).toBe(true);
+
+    // pack with --cache, interrupted while it pulls the same 24 MiB layer through the slow link.
+    await seedWithSkopeo(target.host, [{ built: big, repo: 'src/big', tag: '1' }]);
+    const packed = await run(['pack', '--image', `${proxy.host}/src/big:1`, '--no-sign', '--cache', join(dir, 'cache'), '-o', join(dir, 'packed.tar'), '--progress', 'json'], 300, 'pulling');
+    expect(packed.code).toBe(130);
+    expect(packed.stderr).toMatch(new RegExp(`^interrupted: 0 of 1 artifacts pulled, .+ seen so far; run the same command again to continue \\(blobs in ${join(dir, 'cache')} are not downloaded again\\)$`, 'm'));
   }, 60_000);
 });

@@ -6,15 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTargetRegistry } from '../src/bundle/mapping.js';
 import { pushBundle } from '../src/bundle/push.js';
 import { openVerifiedBundle } from '../src/bundle/verified.js';
-import { writeBundle } from '../src/bundle/write.js';
-import { openLayout } from '../src/layout/index.js';
 import { RegistryPool, UploadStateFiles, type RegistryEvent, type RegistryOptions } from '../src/registry/index.js';
 import { defaultStateDir } from '../src/registry/upload-state.js';
-import { generateKeyPair, parsePrivateKey, parsePublicKey, type PublicKey } from '../src/sign/index.js';
+import type { PublicKey } from '../src/sign/index.js';
 import { startFaultProxy, type FaultProxy } from './harness/fault-proxy.js';
 import { startRegistry, type RunningRegistry } from './harness/registry.js';
 import { startThrottleProxy, type ThrottleProxy } from './harness/throttle-proxy.js';
-import { makeBlob, makeImage, writeToTarget } from './helpers/images.js';
+import { imageBundle } from './helpers/image-bundle.js';
+import { makeBlob, makeImage } from './helpers/images.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 24 * MiB;
@@ -64,17 +63,7 @@ async function digestOnTarget(repo: string): Promise<string> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'airlock-resume-'));
-  const pair = await generateKeyPair();
-  pub = parsePublicKey(pair.publicKeyPem, 'vendor.pub');
-  const staging = await openLayout(join(dir, 'staging'), { create: true });
-  const root = await writeToTarget(staging, makeImage({ layers: [big], label: 'resume' }));
-  bundle = join(dir, 'bundle.tar');
-  await writeBundle(staging, [{ kind: 'image', source: 'ghcr.io/org/big:1', name: 'ghcr.io/org/big:1', root }], {
-    output: bundle,
-    key: parsePrivateKey(pair.privateKeyPem, 'k'),
-    spec: { images: ['ghcr.io/org/big:1'] },
-    epoch: 1_700_000_000,
-  });
+  ({ path: bundle, pub } = await imageBundle(dir, [{ name: 'ghcr.io/org/big:1', built: makeImage({ layers: [big], label: 'resume' }) }]));
   target = await startRegistry();
   // Counts the bytes each run sends, and cuts the link at a byte count; 64 MiB/s keeps
   // an interrupt inside one blob without a timer.

@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeBundle } from '../src/bundle/write.js';
-import { openLayout } from '../src/layout/index.js';
-import { generateKeyPair, parsePrivateKey } from '../src/sign/index.js';
-import { makeBlob, makeImage, writeToTarget } from './helpers/images.js';
+import { imageBundle } from './helpers/image-bundle.js';
+import { makeBlob, makeImage } from './helpers/images.js';
 
 const bin = new URL('../bin/airlock', import.meta.url).pathname;
 let dir: string;
@@ -20,21 +18,10 @@ const airlock = (...args: string[]) =>
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'airlock-small-'));
-  const pair = await generateKeyPair();
-  pub = join(dir, 'vendor.pub');
-  await writeFile(pub, pair.publicKeyPem);
-  const staging = await openLayout(join(dir, 'staging'), { create: true });
-  const oci = await writeToTarget(staging, makeImage({ layers: [makeBlob('small-oci', 3000)], label: 'oci' }));
-  const docker = await writeToTarget(staging, makeImage({ layers: [makeBlob('small-docker', 3000)], label: 'docker', docker: true }));
-  bundle = join(dir, 'bundle.tar');
-  await writeBundle(
-    staging,
-    [
-      { kind: 'image', source: 'ghcr.io/org/oci:1', name: 'ghcr.io/org/oci:1', root: oci },
-      { kind: 'image', source: 'docker.io/library/old:1', name: 'docker.io/library/old:1', root: docker },
-    ],
-    { output: bundle, key: parsePrivateKey(pair.privateKeyPem, 'k'), spec: { images: ['ghcr.io/org/oci:1', 'docker.io/library/old:1'] }, epoch: 1_700_000_000 },
-  );
+  ({ path: bundle, pubFile: pub } = await imageBundle(dir, [
+    { name: 'ghcr.io/org/oci:1', built: makeImage({ layers: [makeBlob('small-oci', 3000)], label: 'oci' }) },
+    { name: 'docker.io/library/old:1', built: makeImage({ layers: [makeBlob('small-docker', 3000)], label: 'docker', docker: true }) },
+  ]));
 });
 
 afterAll(async () => {

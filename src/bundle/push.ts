@@ -117,6 +117,7 @@ class UploadClaims {
     };
     const target: PushTarget = {
       name: dest.name,
+      ...(dest.reportsProgress !== undefined ? { reportsProgress: dest.reportsProgress } : {}),
       resolve: (r) => dest.resolve(r),
       exists: (d) => dest.exists(d),
       tag: (d, r) => dest.tag(d, r),

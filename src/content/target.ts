@@ -24,11 +24,19 @@ export interface PushContentOptions {
    * cut after bytes were sent start over instead of failing (a stream cannot rewind).
    */
   reopen?: () => Promise<Readable>;
+  /**
+   * Bytes of this blob written out so far, called by destinations that say
+   * `reportsProgress`: those may read ahead of what they send (a registry holding a
+   * chunk whole before its PATCH), so a display counts what they report instead.
+   */
+  onProgress?: (bytes: number) => void;
 }
 
 /** Where content is written to. */
 export interface DestinationTarget {
   readonly name: string;
+  /** Whether push() calls `onProgress` with the bytes it has sent (see PushContentOptions). */
+  readonly reportsProgress?: boolean;
   /** Whether the content is present (manifests by digest, blobs by digest). */
   exists(desc: Descriptor): Promise<boolean>;
   /**

@@ -248,7 +248,8 @@ class Run {
         // A destination that fails before it reads must not turn a later abort into an uncaught
         // 'error' event; its own listeners still see every error, and the run keeps the first.
         stream.on('error', () => undefined);
-        if (this.session.options.onEvent !== undefined) {
+        const sent = destination.reportsProgress === true && this.session.options.onEvent !== undefined;
+        if (this.session.options.onEvent !== undefined && !sent) {
           // Observing the piped source costs nothing extra: pipe() already reads it by 'data'.
           let seen = 0;
           raw.on('data', (chunk: Buffer) => {
@@ -261,7 +262,7 @@ class Run {
           return addAbortSignal(this.controller.signal, verified(await this.source.fetch(desc), desc, CONTENT));
         };
         try {
-          await destination.push(desc, stream, { reopen });
+          await destination.push(desc, stream, { reopen, ...(sent ? { onProgress: (bytes: number) => this.emit('blob-progress', desc, bytes) } : {}) });
         } finally {
           if (!stream.destroyed) stream.destroy();
         }

@@ -28,6 +28,8 @@ function mediaTypeOf(res: HttpResponse): string | undefined {
 export class RegistryRepository implements Target {
   /** `HOST/REPOSITORY`, for messages. */
   readonly name: string;
+  /** Uploads report bytes sent: a resumable chunk is read whole before it goes out. */
+  readonly reportsProgress = true;
   /** Upload sessions opened by a mount the registry declined (202): the push continues in them. */
   private readonly sessions = new Map<string, URL>();
 

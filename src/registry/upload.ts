@@ -15,6 +15,9 @@ import { cancelUpload, type OpenSession } from './upload-cancel.js';
  * at its end on a wrong digest, so a registry never receives a complete,
  * committable body that did not verify.
  */
+/** Progress granularity of a held chunk. */
+const HELD_SLICE = 256 * 1024;
+
 export class UploadBody {
   private readonly it: AsyncIterator<unknown>;
   private pending: Buffer = Buffer.alloc(0);
@@ -22,10 +25,14 @@ export class UploadBody {
   /** Why the stream failed in the middle of a padded body (see pipe); thrown once the request is done. */
   failure: unknown;
 
+  /** Bytes written out (or found already held by the registry), for `onProgress`. */
+  private sent = 0;
+
   constructor(
     private readonly stream: Readable,
     private readonly total: number,
     private readonly what: string,
+    private readonly onProgress?: (bytes: number) => void,
   ) {
     // The iterator reports the stream's error; this listener only keeps a late second
     // emission (pipe() re-emits on the verifier) from becoming an uncaught exception.
@@ -65,7 +72,13 @@ export class UploadBody {
       }
       left -= piece.length;
       await sink(piece);
+      this.report(piece.length);
     }
+  }
+
+  private report(n: number): void {
+    this.sent += n;
+    this.onProgress?.(this.sent);
   }
 
   /** The next at most `max` bytes of the stream; before its last byte, the stream's verified end. */
@@ -95,15 +108,16 @@ export class UploadBody {
   async skip(length: number): Promise<void> {
     let left = length;
     while (left > 0) left -= (await this.piece(left)).length;
+    this.report(length);
   }
 
   /**
-   * The next `length` bytes, held whole before a byte is sent: a resumable chunk.
+   * A body of the next `length` bytes, held whole before a byte is sent: a resumable chunk.
    * A stream that fails (an interrupt, a wrong digest) fails here, before the
    * PATCH; a PATCH under way finishes with real bytes when the run is interrupted,
    * so the registry's session stays consistent and the next run continues it.
    */
-  async buffer(length: number): Promise<Buffer> {
+  async held(length: number): Promise<StreamBody> {
     const parts: Buffer[] = [];
     let left = length;
     while (left > 0) {
@@ -111,7 +125,19 @@ export class UploadBody {
       parts.push(piece);
       left -= piece.length;
     }
-    return Buffer.concat(parts, length);
+    const bytes = Buffer.concat(parts, length);
+    // Written in slices, so progress follows the bytes on the wire, not the read ahead.
+    return {
+      length,
+      started: false,
+      write: async (sink) => {
+        for (let at = 0; at < bytes.length; at += HELD_SLICE) {
+          const slice = bytes.subarray(at, at + HELD_SLICE);
+          await sink(slice);
+          this.report(slice.length);
+        }
+      },
+    };
   }
 
   /** Waits for the stream to end cleanly (its verifier passed) with no byte left over. */
@@ -141,6 +167,8 @@ export interface PushOptions {
   reopen?: () => Promise<Readable>;
   /** An upload session already opened (a mount the registry answered with 202). */
   session?: URL;
+  /** Bytes of the blob sent so far (after a resume: those the registry holds included). */
+  onProgress?: (bytes: number) => void;
 }
 
 /** The `Location` of an upload answer, resolved against the URL that answered (it may be relative). */
@@ -269,7 +297,7 @@ async function uploadChunks(client: RegistrySession, repository: string, desc: D
       method: 'PATCH',
       url: location,
       headers: { ...octet, 'content-range': `${offset}-${offset + n - 1}` },
-      body: store ? await reader.buffer(n) : reader.body(n, true),
+      body: store ? await reader.held(n) : reader.body(n, true),
       scopes,
       ok: [202, 204],
       what,
@@ -311,7 +339,7 @@ export async function uploadBlob(client: RegistrySession, repository: string, de
   let stream = content;
   let session = opts.session;
   for (let attempt = 0; ; attempt++) {
-    const reader = new UploadBody(stream, desc.size, what);
+    const reader = new UploadBody(stream, desc.size, what, opts.onProgress);
     const open: OpenSession = {};
     try {
       await uploadOnce(client, repository, desc, reader, what, session, open);

@@ -1,6 +1,6 @@
 /**
- * A TCP proxy on 127.0.0.1 that passes requests to a real registry at a fixed
- * rate (client to server only), so a transfer of a few MiB lasts long enough to
+ * A TCP proxy on 127.0.0.1 that passes requests and answers to a real registry
+ * at a fixed rate (each direction), so a transfer of a few MiB lasts long enough to
  * watch its progress or interrupt it in the middle of one blob. It can also cut
  * the connection after a given number of request bytes (a link that drops at a
  * byte count, not at a time), and counts what it forwarded.
@@ -31,7 +31,25 @@ export async function startThrottleProxy(upstream: string, bytesPerSecond: numbe
     };
     client.on('error', close).on('close', close);
     up.on('error', close).on('close', close);
-    up.on('data', (d) => client.write(d));
+    // Answers flow at the same rate (a pull through a slow link), uncounted and never cut.
+    const down: Buffer[] = [];
+    let downBusy = false;
+    const pumpDown = () => {
+      const next = down.shift();
+      if (next === undefined) {
+        downBusy = false;
+        up.resume();
+        return;
+      }
+      downBusy = true;
+      client.write(next);
+      setTimeout(pumpDown, (next.length / bytesPerSecond) * 1000);
+    };
+    up.on('data', (d: Buffer) => {
+      for (let i = 0; i < d.length; i += slice) down.push(d.subarray(i, i + slice));
+      up.pause();
+      if (!downBusy) pumpDown();
+    });
     // Each piece of the request waits its share of a second before it goes on.
     const queue: Buffer[] = [];
     let busy = false;
