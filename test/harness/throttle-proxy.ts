@@ -22,6 +22,26 @@ export async function startThrottleProxy(upstream: string, bytesPerSecond: numbe
   let forwarded = 0;
   let cutAt = Infinity;
   const slice = Math.max(1024, Math.floor(bytesPerSecond / 50));
+  /** Passes `from`'s data on in slices, each after its share of a second; `send` false stops. */
+  const pace = (from: Socket, send: (piece: Buffer) => boolean): void => {
+    const queue: Buffer[] = [];
+    let busy = false;
+    const pump = (): void => {
+      const next = queue.shift();
+      if (next === undefined) {
+        busy = false;
+        from.resume();
+        return;
+      }
+      busy = true;
+      if (send(next)) setTimeout(pump, (next.length / bytesPerSecond) * 1000);
+    };
+    from.on('data', (d: Buffer) => {
+      for (let i = 0; i < d.length; i += slice) queue.push(d.subarray(i, i + slice));
+      from.pause();
+      if (!busy) pump();
+    });
+  };
   const server = createServer((client) => {
     const up = connect(port, '127.0.0.1');
     sockets.add(client).add(up);
@@ -32,37 +52,11 @@ export async function startThrottleProxy(upstream: string, bytesPerSecond: numbe
     client.on('error', close).on('close', close);
     up.on('error', close).on('close', close);
     // Answers flow at the same rate (a pull through a slow link), uncounted and never cut.
-    const down: Buffer[] = [];
-    let downBusy = false;
-    const pumpDown = () => {
-      const next = down.shift();
-      if (next === undefined) {
-        downBusy = false;
-        up.resume();
-        return;
-      }
-      downBusy = true;
-      client.write(next);
-      setTimeout(pumpDown, (next.length / bytesPerSecond) * 1000);
-    };
-    up.on('data', (d: Buffer) => {
-      for (let i = 0; i < d.length; i += slice) down.push(d.subarray(i, i + slice));
-      up.pause();
-      if (!downBusy) pumpDown();
-    });
-    // Each piece of the request waits its share of a second before it goes on.
-    const queue: Buffer[] = [];
-    let busy = false;
-    const pump = () => {
-      const next = queue.shift();
-      if (next === undefined) {
-        busy = false;
-        client.resume();
-        return;
-      }
-      busy = true;
-      if (forwarded + next.length > cutAt) {
-        up.write(next.subarray(0, cutAt - forwarded));
+    pace(up, (piece) => (client.write(piece), true));
+    // Requests are counted, and cut once at the byte asked for.
+    pace(client, (piece) => {
+      if (forwarded + piece.length > cutAt) {
+        up.write(piece.subarray(0, cutAt - forwarded));
         forwarded = cutAt;
         cutAt = Infinity;
         // Let the kept bytes reach the registry before both sides are reset.
@@ -70,16 +64,11 @@ export async function startThrottleProxy(upstream: string, bytesPerSecond: numbe
           client.resetAndDestroy();
           up.destroy();
         }, 50);
-        return;
+        return false;
       }
-      up.write(next);
-      forwarded += next.length;
-      setTimeout(pump, (next.length / bytesPerSecond) * 1000);
-    };
-    client.on('data', (d: Buffer) => {
-      for (let i = 0; i < d.length; i += slice) queue.push(d.subarray(i, i + slice));
-      client.pause();
-      if (!busy) pump();
+      up.write(piece);
+      forwarded += piece.length;
+      return true;
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
