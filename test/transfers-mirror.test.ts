@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { mirrorRules, parseMirrorFlag, parseTomlLite, pullLocations } from '../src/registry/index.js';
+import { mirrorRules, parseMirrorFlag, parseTomlLite, pullLocations, readRegistriesConf } from '../src/registry/index.js';
 import { startRegistry, type RunningRegistry } from './harness/registry.js';
 import { rawManifest } from './harness/skopeo.js';
 import { makeBlob, makeImage } from './helpers/images.js';
@@ -73,6 +73,34 @@ describe('registries.conf and --mirror', () => {
     expect(parseMirrorFlag('index.docker.io=hub.corp').prefix).toBe('docker.io');
     expect(() => parseMirrorFlag('quay.io')).toThrow(/SOURCE_HOST=MIRROR_HOST/);
     expect(() => parseMirrorFlag('quay.io=https://m')).toThrow(/SOURCE_HOST=MIRROR_HOST/);
+  });
+});
+
+describe('finding registries.conf as skopeo does', () => {
+  it('reads the user file instead of the system one, then drop-ins in name order, the later winning', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'airlock-regconf-'));
+    try {
+      const home = join(root, 'home');
+      const system = join(root, 'etc');
+      const conf = (mirror: string) => `[[registry]]\nprefix = "quay.io"\n[[registry.mirror]]\nlocation = "${mirror}"\n`;
+      await mkdir(join(system, 'registries.conf.d'), { recursive: true });
+      await writeFile(join(system, 'registries.conf'), conf('system.example'));
+      expect(pullLocations('quay.io/a', false, await readRegistriesConf({}, home, system))[0]).toBe('system.example/a');
+      await writeFile(join(system, 'registries.conf.d', '10-a.conf'), conf('dropin-a.example'));
+      await writeFile(join(system, 'registries.conf.d', '20-b.conf'), conf('dropin-b.example'));
+      await writeFile(join(system, 'registries.conf.d', 'shortnames.conf'), '[aliases]\n  "x" = "docker.io/library/x"\n');
+      expect(pullLocations('quay.io/a', false, await readRegistriesConf({}, home, system))[0]).toBe('dropin-b.example/a');
+      await mkdir(join(home, '.config', 'containers'), { recursive: true });
+      await writeFile(join(home, '.config', 'containers', 'registries.conf'), conf('user.example'));
+      await mkdir(join(home, '.config', 'containers', 'registries.conf.d'));
+      // The user's drop-in folder (empty) replaces the system's: the user's file rules.
+      expect(pullLocations('quay.io/a', false, await readRegistriesConf({}, home, system))[0]).toBe('user.example/a');
+      const only = join(root, 'only.conf');
+      await writeFile(only, conf('only.example'));
+      expect(pullLocations('quay.io/a', false, await readRegistriesConf({ CONTAINERS_REGISTRIES_CONF: only }, home, system))).toEqual(['only.example/a', 'quay.io/a']);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -142,7 +142,7 @@ describe('progress and interrupts of a real push', () => {
   });
 
   it('under a pseudo-terminal, the byte count advances within one blob', async () => {
-    const cmd = [process.execPath, bin, 'push', bundle, '--registry', `${proxy.host}/tty`, '--key', pub].map((a) => `'${a}'`).join(' ');
+    const cmd = [process.execPath, bin, 'push', bundle, '--registry', `${proxy.host}/tty`, '--key', pub, '--state-dir', join(dir, 'state')].map((a) => `'${a}'`).join(' ');
     const out = await new Promise<string>((resolve, reject) => {
       execFile('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, TERM: 'xterm' }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
     });
@@ -167,17 +167,21 @@ describe('progress and interrupts of a real push', () => {
         });
         child.on('close', (code) => resolve({ code, stdout, stderr }));
       });
-    const piped = await run(['push', bundle, '--registry', `${target.host}/piped`, '--key', pub]);
+    const piped = await run(['push', bundle, '--registry', `${target.host}/piped`, '--key', pub, '--state-dir', join(dir, 'state')]);
     expect(piped.code).toBe(0);
     expect(piped.stderr + piped.stdout).not.toMatch(/[\r\x1b]/);
 
-    const cut = await run(['push', bundle, '--registry', `${proxy.host}/cut`, '--key', pub, '--progress', 'json'], 300);
+    const cut = await run(['push', bundle, '--registry', `${proxy.host}/cut`, '--key', pub, '--progress', 'json', '--state-dir', join(dir, 'state')], 300);
     expect(cut.stderr).not.toContain('airlock: error');
     expect(cut.code).toBe(130);
-    expect(cut.stderr).toMatch(/^interrupted: 0 of 1 artifacts pushed, [\d.]+ (?:B|KiB|MiB) of 24\.0 MiB; run the same command again to continue \(completed blobs are not sent again\)$/m);
+    expect(cut.stderr).toMatch(/^interrupted: 0 of 1 artifacts pushed, [\d.]+ (?:B|KiB|MiB) of 24\.0 MiB; run the same command again to continue \(completed blobs are not sent again, and a large blob goes on from its last whole chunk\)$/m);
     const events = cut.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { stage: string; done: number });
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => e.stage === 'pushing')).toBe(true);
+    // The same command again continues the blob where the interrupted run left it.
+    const again = await run(['push', bundle, '--registry', `${proxy.host}/cut`, '--key', pub, '--state-dir', join(dir, 'state')]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/^resuming blob .+ for cut\/org\/big: [1-9]\d* of 25165824 bytes already there$/m);
 
     // pack with --cache, interrupted while it pulls the same 24 MiB layer through the slow link.
     await seedWithSkopeo(target.host, [{ built: big, repo: 'src/big', tag: '1' }]);

@@ -40,6 +40,6 @@ export class PushWatch {
 
   interrupted(): string {
     this.done();
-    return `interrupted: ${this.pushed} of ${this.items} artifacts pushed, ${formatBytes(this.tally.completed())} of ${formatBytes(this.total)}; run the same command again to continue (completed blobs are not sent again)`;
+    return `interrupted: ${this.pushed} of ${this.items} artifacts pushed, ${formatBytes(this.tally.completed())} of ${formatBytes(this.total)}; run the same command again to continue (completed blobs are not sent again, and a large blob goes on from its last whole chunk)`;
   }
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { SourceTarget } from '../content/target.js';
@@ -39,24 +39,53 @@ export function parseMirrorFlag(value: string): MirrorRule {
   return { prefix: canonicalHost(source) === 'docker.io' ? 'docker.io' : source, mirrors: [{ location: mirror }], origin: `--mirror ${value}` };
 }
 
+async function readIfThere(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new AirlockError('IO', `cannot read ${file}: ${messageOf(err)}`, { cause: err });
+  }
+}
+
+/** The `*.conf` files of a drop-in folder, in name order; none when it is absent. */
+async function dropIns(dir: string): Promise<string[] | undefined> {
+  try {
+    return (await readdir(dir)).filter((n) => n.endsWith('.conf')).sort().map((n) => join(dir, n));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The registries.conf skopeo would read: `CONTAINERS_REGISTRIES_CONF` alone when
  * set; otherwise `$HOME/.config/containers/registries.conf` if it exists, else
- * `/etc/containers/registries.conf` (the user's file replaces the system one).
+ * `/etc/containers/registries.conf` (the user's file replaces the system one),
+ * then the drop-ins of `registries.conf.d/` (the user's folder if it exists, else
+ * the system's), in name order, a later file's rule replacing an earlier one's
+ * for the same prefix.
  */
-export async function readRegistriesConf(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): Promise<MirrorRule[]> {
-  const candidates = env.CONTAINERS_REGISTRIES_CONF ? [env.CONTAINERS_REGISTRIES_CONF] : [join(home, '.config', 'containers', 'registries.conf'), '/etc/containers/registries.conf'];
-  for (const file of candidates) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw new AirlockError('IO', `cannot read ${file}: ${messageOf(err)}`, { cause: err });
-    }
-    return mirrorRules(parseTomlLite(text, file), file);
+export async function readRegistriesConf(env: NodeJS.ProcessEnv = process.env, home: string = homedir(), system = '/etc/containers'): Promise<MirrorRule[]> {
+  const user = join(home, '.config', 'containers');
+  const only = env.CONTAINERS_REGISTRIES_CONF;
+  const mains = only ? [only] : [join(user, 'registries.conf'), join(system, 'registries.conf')];
+  let main: MirrorRule[] = [];
+  for (const file of mains) {
+    const text = await readIfThere(file);
+    if (text === undefined) continue;
+    main = mirrorRules(parseTomlLite(text, file), file);
+    break;
   }
-  return [];
+  if (only) return main;
+  const files = (await dropIns(join(user, 'registries.conf.d'))) ?? (await dropIns(join(system, 'registries.conf.d'))) ?? [];
+  const added: MirrorRule[][] = [];
+  for (const file of files) {
+    const text = await readIfThere(file);
+    if (text !== undefined) added.push(mirrorRules(parseTomlLite(text, file), file));
+  }
+  // The first rule for a prefix wins (pullLocations): the last drop-in first, the main file last.
+  return [...added.reverse().flat(), ...main];
 }
 
 function str(v: unknown): string | undefined {
