@@ -142,6 +142,13 @@ describe('resuming a push inside a large blob', () => {
     expect(await readdir(join(state, 'uploads'))).toEqual([]);
   });
 
+  it('a push stopped before it began (Ctrl-C during the signature check) sends nothing', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(pushVia(target.host, 'never', pool(undefined), controller.signal)).rejects.toMatchObject({ code: 'INTERRUPTED' });
+    expect((await fetch(`http://${target.host}/v2/never/org/big/tags/list`)).status).toBe(404);
+  });
+
   it('keeps its state under $XDG_STATE_HOME/airlock, or ~/.local/state/airlock', () => {
     expect(defaultStateDir({ XDG_STATE_HOME: '/var/st' }, '/home/u')).toBe('/var/st/airlock');
     expect(defaultStateDir({ XDG_STATE_HOME: 'relative' }, '/home/u')).toBe('/home/u/.local/state/airlock');

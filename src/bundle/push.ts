@@ -209,6 +209,8 @@ export async function pushBundle(verified: VerifiedBundle, options: PushOptions)
   const claims = new UploadClaims();
   const oneAtATime = limiter(Math.max(1, options.concurrency ?? 4));
   const controller = new AbortController();
+  // Ctrl-C may come while the signature is checked, before this listener exists.
+  if (options.signal?.aborted) controller.abort();
   options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
 
   const pushOne = async (item: PlannedPush): Promise<PushedItem> => {
