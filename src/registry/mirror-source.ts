@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { SourceTarget } from '../content/target.js';
+import type { FetchOptions, SourceTarget } from '../content/target.js';
 import { isAirlockError } from '../errors.js';
 import type { Descriptor } from '../oci/schemas.js';
 
@@ -46,7 +46,11 @@ export class MirroredSource implements SourceTarget {
     return this.attempt((t) => t.resolve(reference));
   }
 
-  fetch(desc: Descriptor): Promise<Readable> {
-    return this.attempt((t) => t.fetch(desc));
+  get fetchesFrom(): boolean {
+    return this.candidates.every((c) => c.fetchesFrom === true);
+  }
+
+  fetch(desc: Descriptor, options?: FetchOptions): Promise<Readable> {
+    return this.attempt((t) => t.fetch(desc, options));
   }
 }

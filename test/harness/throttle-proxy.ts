@@ -3,7 +3,7 @@
  * at a fixed rate (each direction), so a transfer of a few MiB lasts long enough to
  * watch its progress or interrupt it in the middle of one blob. It can also cut
  * the connection after a given number of request bytes (a link that drops at a
- * byte count, not at a time), and counts what it forwarded.
+ * byte count, not at a time), and counts what it forwarded each way.
  */
 import { connect, createServer, type Socket } from 'node:net';
 
@@ -11,6 +11,8 @@ export interface ThrottleProxy {
   host: string;
   /** Bytes of request data forwarded so far. */
   readonly forwarded: number;
+  /** Bytes of answers passed back so far. */
+  readonly received: number;
   /** Resets the connection that carries the request byte `forwarded + bytes` (once). */
   cutAfter(bytes: number): void;
   stop(): Promise<void>;
@@ -20,6 +22,7 @@ export async function startThrottleProxy(upstream: string, bytesPerSecond: numbe
   const port = Number(upstream.slice(upstream.lastIndexOf(':') + 1));
   const sockets = new Set<Socket>();
   let forwarded = 0;
+  let received = 0;
   let cutAt = Infinity;
   const slice = Math.max(1024, Math.floor(bytesPerSecond / 50));
   /** Passes `from`'s data on in slices, each after its share of a second; `send` false stops. */
@@ -52,7 +55,13 @@ export async function startThrottleProxy(upstream: string, bytesPerSecond: numbe
     client.on('error', close).on('close', close);
     up.on('error', close).on('close', close);
     // Answers flow at the same rate (a pull through a slow link), uncounted and never cut.
-    pace(up, (piece) => (client.write(piece), true));
+    pace(up, (piece) => {
+      // A connection the client dropped takes no more bytes, nor counts them.
+      if (client.destroyed) return false;
+      client.write(piece);
+      received += piece.length;
+      return true;
+    });
     // Requests are counted, and cut once at the byte asked for.
     pace(client, (piece) => {
       if (forwarded + piece.length > cutAt) {
@@ -77,6 +86,9 @@ export async function startThrottleProxy(upstream: string, bytesPerSecond: numbe
     host: `127.0.0.1:${address.port}`,
     get forwarded() {
       return forwarded;
+    },
+    get received() {
+      return received;
     },
     cutAfter(bytes: number) {
       cutAt = forwarded + bytes;
