@@ -78,7 +78,7 @@ describe('the progress display', () => {
 
   it('counts bytes inside a blob, and never counts a restarted blob twice', () => {
     const t = new TransferTally();
-    const base = { reference: 'r', digest: 'sha256:a', size: 100, mediaType: 'x' };
+    const base = { reference: 'r', source: 's', digest: 'sha256:a', size: 100, mediaType: 'x' };
     t.add({ ...base, type: 'blob-start' });
     t.add({ ...base, type: 'blob-progress', bytes: 40 });
     expect(t.done).toBe(40);
@@ -187,6 +187,8 @@ describe('progress and interrupts of a real push', () => {
     await seedWithSkopeo(target.host, [{ built: big, repo: 'src/big', tag: '1' }]);
     const packed = await run(['pack', '--image', `${proxy.host}/src/big:1`, '--no-sign', '--cache', join(dir, 'cache'), '-o', join(dir, 'packed.tar'), '--progress', 'json'], 300, 'pulling');
     expect(packed.code).toBe(130);
+    const pulling = packed.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { stage: string; current?: string });
+    expect(pulling.some((e) => e.stage === 'pulling' && e.current === `${proxy.host}/src/big:1`)).toBe(true);
     expect(packed.stderr).toMatch(new RegExp(`^interrupted: 0 of 1 artifacts pulled, .+ seen so far; run the same command again to continue \\(blobs in ${join(dir, 'cache')} are not downloaded again\\)$`, 'm'));
   }, 60_000);
 });

@@ -23,7 +23,9 @@ export class PackWatch {
     else {
       this.tally.add(e.event);
       // The total grows as manifests are read: pack learns sizes while it walks.
-      this.progress.update('pulling', this.tally.done, this.tally.known, { items: { done: this.pulled, total: this.artifacts }, current: e.event.reference });
+      const { source, reference } = e.event;
+      const current = `${source}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`;
+      this.progress.update('pulling', this.tally.done, this.tally.known, { items: { done: this.pulled, total: this.artifacts }, current });
     }
   };
 

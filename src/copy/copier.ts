@@ -173,7 +173,7 @@ class Run {
   private emit(type: CopyEvent['type'], desc: Descriptor, bytes?: number): void {
     const onEvent = this.session.options.onEvent;
     if (onEvent === undefined) return;
-    const base = { reference: this.reference, digest: desc.digest, size: desc.size, mediaType: desc.mediaType };
+    const base = { reference: this.reference, source: this.source.name, digest: desc.digest, size: desc.size, mediaType: desc.mediaType };
     onEvent(type === 'blob-progress' ? { ...base, type, bytes: bytes ?? 0 } : ({ ...base, type } as CopyEvent));
   }
 
