@@ -3,6 +3,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Through package.json "exports", as a user of the library imports them.
+import { defaultStateDir, parseMirrorFlag, readRegistriesConf, UploadStateFiles, withMirrors } from 'airlock';
 import { imageBundle } from './helpers/image-bundle.js';
 import { makeBlob, makeImage } from './helpers/images.js';
 
@@ -56,5 +58,15 @@ describe('small things from issue 17', () => {
     const json = JSON.parse((await airlock('unpack', bundle, '-o', join(dir, 'layout2'), '--key', pub, '--json')).stdout) as { dockerTyped: string[] };
     expect(json.dockerTyped).toEqual(['docker.io/library/old:1']);
     expect((await airlock('unpack', bundle, '--key', pub)).code).toBe(2);
+  });
+
+  it('the library exports what resumable pushes and mirrored pulls need', async () => {
+    expect(defaultStateDir({ XDG_STATE_HOME: '/s' }, '/h')).toBe('/s/airlock');
+    expect(new UploadStateFiles(dir)).toBeDefined();
+    expect(await readRegistriesConf({ CONTAINERS_REGISTRIES_CONF: join(dir, 'none.conf') })).toEqual([]);
+    const opened: string[] = [];
+    const open = withMirrors([parseMirrorFlag('quay.io=mirror.example/q')], (ref) => (opened.push(`${ref.registry}/${ref.repository}`), { name: 'x', resolve: async () => Promise.reject(new Error('x')), fetch: async () => Promise.reject(new Error('x')) }));
+    expect(open({ registry: 'quay.io', repository: 'org/app', tag: '1' }).name).toBe('quay.io/org/app');
+    expect(opened).toEqual(['mirror.example/q/org/app', 'quay.io/org/app']);
   });
 });
