@@ -149,6 +149,16 @@ describe('resuming a push inside a large blob', () => {
     expect((await fetch(`http://${target.host}/v2/never/org/big/tags/list`)).status).toBe(404);
   });
 
+  it('a state folder that cannot be written costs the resume, never the push', async () => {
+    const notADir = join(dir, 'a-file');
+    await writeFile(notADir, 'x');
+    const events: RegistryEvent[] = [];
+    const items = await pushVia(target.host, 'nostate', pool(notADir, events));
+    expect(items[0]!.status).toBe('pushed');
+    expect(events.filter((e) => e.kind === 'unresumable').length).toBeGreaterThan(0);
+    expect(await digestOnTarget('nostate/org/big')).toBe(bigDigest);
+  });
+
   it('keeps its state under $XDG_STATE_HOME/airlock, or ~/.local/state/airlock', () => {
     expect(defaultStateDir({ XDG_STATE_HOME: '/var/st' }, '/home/u')).toBe('/var/st/airlock');
     expect(defaultStateDir({ XDG_STATE_HOME: 'relative' }, '/home/u')).toBe('/home/u/.local/state/airlock');

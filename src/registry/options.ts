@@ -32,8 +32,12 @@ export interface UploadPolicy {
 
 /** What a retry or token refresh looked like: for progress displays and tests, never printed by the library. */
 export interface RegistryEvent {
-  /** `resume`: an interrupted upload continues at `detail`; `restart`: its session was gone, it starts over. */
-  kind: 'retry' | 'token' | 'redirect' | 'mount' | 'resume' | 'restart';
+  /**
+   * `resume`: an interrupted upload continues at `detail`; `restart`: its session was
+   * gone, it starts over; `unresumable`: its state could not be recorded (`detail` says
+   * why), so an interrupt would start it over.
+   */
+  kind: 'retry' | 'token' | 'redirect' | 'mount' | 'resume' | 'restart' | 'unresumable';
   host: string;
   /** Names the request: `GET manifest library/nginx:1.27`. No secrets, no query strings. */
   what: string;

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { shortDigest } from '../content/digest.js';
-import { AirlockError } from '../errors.js';
+import { AirlockError, messageOf } from '../errors.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { repositoryScope } from './auth.js';
 import { discard, type RegistrySession } from './session.js';
@@ -286,11 +286,12 @@ async function uploadChunks(client: RegistrySession, repository: string, desc: D
       client.emit({ kind: 'resume', host: client.host, what: `upload ${what}`, detail: `${offset} of ${desc.size} bytes already there` });
       await reader.skip(offset);
     } else {
-      await store.delete(client.host, repository, desc.digest);
+      await store.delete(client.host, repository, desc.digest).catch(() => undefined);
       client.emit({ kind: 'restart', host: client.host, what: `upload ${what}`, detail: 'the saved upload session is gone (expired, or cut midway and refused by the registry); starting this blob over' });
     }
   }
   open.location = location;
+  let recording = true;
   while (offset < desc.size) {
     const n = Math.min(chunkSize, desc.size - offset);
     const res = await client.request({
@@ -317,16 +318,20 @@ async function uploadChunks(client: RegistrySession, repository: string, desc: D
     // The stream failed midway and the chunk went out padded: the session is consistent, and dead.
     if (reader.failure !== undefined) throw reader.failure;
     offset += n;
-    if (store) {
-      await store.put({ host: client.host, repository, digest: desc.digest, location: location.href, offset, updated: new Date().toISOString() });
-      open.saved = true;
+    if (store && recording) {
+      // A state folder that cannot be written costs the resume, never the push.
+      recording = await store.put({ host: client.host, repository, digest: desc.digest, location: location.href, offset, updated: new Date().toISOString() }).then(
+        () => true,
+        (err: unknown) => (client.emit({ kind: 'unresumable', host: client.host, what: `upload ${what}`, detail: messageOf(err) }), false),
+      );
+      open.saved = recording;
     }
   }
   // The last chunk waited for the verified end of the stream (skip() too): only now commit.
   const res = await client.request({ method: 'PUT', url: withDigest(location, desc.digest), scopes, ok: [201, 204], what, repository });
   discard(res);
   open.location = undefined;
-  await store?.delete(client.host, repository, desc.digest);
+  await store?.delete(client.host, repository, desc.digest).catch(() => undefined);
 }
 
 /**
@@ -351,7 +356,7 @@ export async function uploadBlob(client: RegistrySession, repository: string, de
       const resumable = open.saved === true && reader.failure === undefined && (isInterrupt(err) || (err instanceof AirlockError && err.retryable));
       if (!resumable) {
         await cancelUpload(client, repository, open, what);
-        await client.uploadState?.delete(client.host, repository, desc.digest);
+        await client.uploadState?.delete(client.host, repository, desc.digest).catch(() => undefined);
       }
       const again = err instanceof AirlockError && err.retryable && opts.reopen !== undefined && attempt < client.retry.retries;
       if (!again) {
