@@ -58,6 +58,7 @@ export function register(cli: CAC): void {
           if (charts) printChartCheck(charts.report, processIo);
           if (charts?.failed) throw strictFailure(charts.report);
         } finally {
+          watch.done();
           interrupt.dispose();
           pool.close();
           http.close();

@@ -85,6 +85,8 @@ export function register(cli: CAC): void {
           const bytes = items.reduce((n, i) => n + i.bytesPushed, 0);
           processIo.out(`pushed ${items.filter((i) => i.status === 'pushed').length} of ${items.length} artifact(s), ${formatBytes(bytes)} sent; every tag read back with the bundle's digest`);
         } finally {
+          // An error line must not land on the end of a live progress line.
+          watch.done();
           interrupt.dispose();
           pool.close();
         }

@@ -27,7 +27,7 @@ export function register(cli: CAC): void {
           onProgress: (s, d, t) => progress.update((stage = s), (done = d), (total = t)),
         })
           .catch((err: unknown) => interrupt.report(err, () => (progress.done(), `interrupted: ${stage} had reached ${formatBytes(done)} of ${formatBytes(total)}; nothing was left in ${dir} (a folder appears only complete and verified); run the same command again to start over`), processIo, flags.json === true))
-          .finally(() => interrupt.dispose());
+          .finally(() => (progress.done(), interrupt.dispose()));
         if (typeof result === 'number') return result;
         progress.done();
         if (flags.json) {

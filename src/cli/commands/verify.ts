@@ -18,8 +18,7 @@ export function register(cli: CAC): void {
         const progress = new Progress(progressMode(flags.progress));
         const report = await verify(bundleInput(args), await signaturePolicy(flags), {
           onProgress: (done, total) => progress.update('verifying', done, total),
-        });
-        progress.done();
+        }).finally(() => progress.done());
         if (flags.json) {
           processIo.out(JSON.stringify({ ok: true, ...report, signed: report.signers.length > 0 }));
           return;
