@@ -22,7 +22,8 @@ import { renderReport, type Pair, type Report, type SetResult } from './report.j
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root: this file runs as bench/out/js/bench/run.js. */
 const ROOT = resolve(here, '../../../..');
-const AIRLOCK = join(ROOT, 'bin', 'airlock');
+// AIRLOCK_BENCH_BIN: another entry point, to measure a before/after pair in one session.
+const AIRLOCK = process.env.AIRLOCK_BENCH_BIN ?? join(ROOT, 'bin', 'airlock');
 const SHA256 = join(here, 'sha256.js');
 const SKOPEO = process.env.AIRLOCK_SKOPEO_BIN ?? '/usr/bin/skopeo';
 /** Reproducible bundles: the same bytes on every repetition. */

@@ -13,7 +13,7 @@
 export { pack, type PackOptions, type PackResult, type PackEvent } from './bundle/pack.js';
 export { verify, type VerifyReport } from './bundle/verify.js';
 export { inspect, type BundleSummary } from './bundle/inspect.js';
-export { unpack, unpackBundle, type UnpackResult } from './bundle/unpack.js';
+export { unpack, unpackBundle, type UnpackOptions, type UnpackResult } from './bundle/unpack.js';
 export { push, pushBundle, planPush, type PushRequest, type PushResult, type PushOptions, type PushPlan, type PushedItem } from './bundle/push.js';
 export { preflight, PreflightError, type PreflightReport, type PreflightProblem, type PreflightOptions, type TagCheck, type RepositoryCheck } from './bundle/preflight.js';
 export { readPlan, writePlan, checkPlan, PushPlanSchema, PLAN_FORMAT } from './bundle/plan.js';
@@ -32,7 +32,10 @@ export { generateKeyPair, writeKeyPair, loadPublicKey, loadPrivateKey, parsePubl
 // What the commands take.
 export { gatherSpec, validateSpec, loadSpec, parseImageList, type PackSpec, type SpecInputs } from './bundle/spec.js';
 export { parseTargetRegistry, mapReference, type MappingMode, type MappingOptions, type TargetRegistry } from './bundle/mapping.js';
-export { RegistryPool, createUrlFetcher, login, logout, type RegistryOptions, type Credentials, type LoginRequest, type LoginResult } from './registry/index.js';
+export { RegistryPool, createUrlFetcher, login, logout, type RegistryOptions, type RegistryEvent, type Credentials, type LoginRequest, type LoginResult } from './registry/index.js';
+// Long transfers: resumable uploads, pulls through mirrors.
+export { UploadStateFiles, defaultStateDir, type UploadState, type UploadStateStore } from './registry/index.js';
+export { withMirrors, parseMirrorFlag, readRegistriesConf, type MirrorRule } from './registry/index.js';
 export { parseImageRef, formatImageRef, type ImageRef } from './ref/index.js';
 export { parseDigest, isDigest, type Digest } from './oci/digest.js';
 export type { Descriptor } from './oci/schemas.js';

@@ -17,6 +17,10 @@ export interface ExtractOptions {
   root?: string;
   /** Which entries to write (path as in the archive); the rest are read past. */
   include?(path: string): boolean;
+  /** Bytes written so far, called as they are written (progress displays throttle themselves). */
+  onBytes?(bytes: number): void;
+  /** Stops the extraction between two chunks: INTERRUPTED, and the partial folder removed. */
+  signal?: AbortSignal;
 }
 
 export interface ExtractResult {
@@ -121,6 +125,8 @@ export async function extractSafely(reader: BundleReader, destDir: string, optio
               return done(limit(`entry ${quoteName(path)} expands more than ${maxRatio} times (${produced} bytes from ${consumed})`));
             }
           }
+          if (options.signal?.aborted) return done(new AirlockError('INTERRUPTED', `extracting ${reader.name} was interrupted`));
+          options.onBytes?.(result.bytes);
           done(null, chunk);
         },
       });

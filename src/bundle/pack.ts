@@ -154,7 +154,8 @@ async function packVia(
   spec: PackSpec,
   options: PackOptions,
 ): Promise<PackResult> {
-  const staging = await openLayout(stagingDir, { create: true });
+  // A --cache folder keeps a blob cut off midway: the next pack fetches only the rest.
+  const staging = await openLayout(stagingDir, { create: true, keepPartial: options.cache !== undefined });
   const graphs = options.cache === undefined ? new GraphStore() : undefined;
   /** Where each copied root came from: its layers are read from there in the direct mode. */
   const origins = new Map<string, SourceTarget>();

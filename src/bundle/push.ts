@@ -40,6 +40,8 @@ export interface PushOptions {
   concurrency?: number;
   openRepository: (ref: Pick<ImageRef, 'registry' | 'repository'>) => PushTarget;
   onEvent?: (event: CopyEvent) => void;
+  /** Called as each artifact is done (pushed or found there), for progress and interrupt messages. */
+  onItem?: (item: PushedItem) => void;
   signal?: AbortSignal;
 }
 
@@ -80,6 +82,7 @@ class UploadClaims {
     };
     const target: PushTarget = {
       name: dest.name,
+      ...(dest.reportsProgress !== undefined ? { reportsProgress: dest.reportsProgress } : {}),
       resolve: (r) => dest.resolve(r),
       exists: (d) => dest.exists(d),
       tag: (d, r) => dest.tag(d, r),
@@ -198,6 +201,8 @@ export async function pushBundle(verified: VerifiedBundle, options: PushOptions)
   const claims = new UploadClaims();
   const oneAtATime = limiter(Math.max(1, options.concurrency ?? 4));
   const controller = new AbortController();
+  // Ctrl-C may come while the signature is checked, before this listener exists.
+  if (options.signal?.aborted) controller.abort();
   options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
 
   const pushOne = async (item: PlannedPush): Promise<PushedItem> => {
@@ -261,7 +266,9 @@ export async function pushBundle(verified: VerifiedBundle, options: PushOptions)
     plan.items.map((item) =>
       oneAtATime(async () => {
         try {
-          return await pushOne(item);
+          const done = await pushOne(item);
+          options.onItem?.(done);
+          return done;
         } catch (err) {
           controller.abort();
           throw err;

@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { extractSafely } from '../archive/index.js';
 import { validateLayout } from '../layout/index.js';
 import { isSignatureEntry } from '../sign/index.js';
+import { MediaType } from '../oci/index.js';
 import { MANIFEST_FILE } from './manifest.js';
 import { AirlockError } from '../errors.js';
 import { bundleIndexBytes } from './index-json.js';
@@ -11,6 +12,15 @@ import { openSignedBundle } from './read.js';
 import type { SignaturePolicy, Signer } from './signers.js';
 import { openVerifiedBundle, VerifiedBundle } from './verified.js';
 import { checkListing, verifyContents, type ContentReport } from './verify.js';
+
+const DOCKER_TYPES = new Set<string>([MediaType.DockerManifest, MediaType.DockerManifestList]);
+
+export interface UnpackOptions {
+  /** Bytes written (`extracting`), then bytes hashed again on disk (`checking`), of `total`. */
+  onProgress?: (stage: 'extracting' | 'checking', done: number, total: number) => void;
+  /** Stops the extraction; the partial folder is removed and INTERRUPTED thrown. */
+  signal?: AbortSignal;
+}
 
 export interface UnpackResult {
   dir: string;
@@ -20,6 +30,11 @@ export interface UnpackResult {
   /** Where the layout was inside the archive ('' at the top). */
   root: string;
   indexRebuilt: boolean;
+  /**
+   * References whose index.json entry has a Docker schema2 media type: older OCI
+   * readers (skopeo 1.9, umoci) do not see them by name. Their bytes stay as signed.
+   */
+  dockerTyped: string[];
 }
 
 async function usable(dir: string): Promise<boolean> {
@@ -50,7 +65,7 @@ async function checkGraph(staging: string, dir: string): Promise<void> {
  * `dir`: the folder is either complete and verified, or absent. The layout lands at
  * the top of `dir` wherever it was nested in the archive, without the junk.
  */
-export async function unpack(input: string | readonly string[], dir: string, policy: SignaturePolicy): Promise<UnpackResult> {
+export async function unpack(input: string | readonly string[], dir: string, policy: SignaturePolicy, options: UnpackOptions = {}): Promise<UnpackResult> {
   const dest = resolve(dir);
   // Checked before the signature too: a full folder is the cheapest mistake to report.
   if (!(await usable(dest))) {
@@ -58,14 +73,14 @@ export async function unpack(input: string | readonly string[], dir: string, pol
   }
   const verified = await openVerifiedBundle(input, policy);
   try {
-    return await unpackBundle(verified, dir);
+    return await unpackBundle(verified, dir, options);
   } finally {
     await verified.close();
   }
 }
 
 /** Extracts a bundle whose signatures were checked; see unpack(). */
-export async function unpackBundle(verified: VerifiedBundle, dir: string): Promise<UnpackResult> {
+export async function unpackBundle(verified: VerifiedBundle, dir: string, options: UnpackOptions = {}): Promise<UnpackResult> {
   VerifiedBundle.assert(verified, 'unpack');
   const bundle = verified.bundle;
   const dest = resolve(dir);
@@ -76,7 +91,14 @@ export async function unpackBundle(verified: VerifiedBundle, dir: string): Promi
   try {
     // Only what the signed manifest lists is written; anything else fails here, unread.
     const keep = checkListing(bundle);
-    await extractSafely(bundle.reader, staging, { root: bundle.layout.root, include: (path) => keep.has(path) });
+    const total = bundle.manifest.files.reduce((n, f) => n + f.size, 0);
+    const { onProgress, signal } = options;
+    await extractSafely(bundle.reader, staging, {
+      root: bundle.layout.root,
+      include: (path) => keep.has(path),
+      ...(onProgress ? { onBytes: (n: number) => onProgress('extracting', n, total) } : {}),
+      ...(signal ? { signal } : {}),
+    });
     if (bundle.layout.missingIndex) {
       await writeFile(join(staging, 'index.json'), bundleIndexBytes(bundle.manifest.artifacts, bundle.manifest.files));
     }
@@ -89,7 +111,10 @@ export async function unpackBundle(verified: VerifiedBundle, dir: string): Promi
           hint: 'the bundle changed while it was read; copy it again and re-run',
         });
       }
-      contents = await verifyContents(extracted);
+      contents = await verifyContents(extracted, (done, all) => {
+        if (signal?.aborted) throw new AirlockError('INTERRUPTED', `checking the files unpacked into ${dir} was interrupted`);
+        onProgress?.('checking', done, all);
+      });
     } finally {
       await extracted.close();
     }
@@ -97,7 +122,8 @@ export async function unpackBundle(verified: VerifiedBundle, dir: string): Promi
     if (!(await usable(dest))) throw new AirlockError('FILE_EXISTS', `${dir} was filled by something else meanwhile`, { hint: 'give a new folder' });
     await rmdir(dest).catch(() => undefined);
     await rename(staging, dest);
-    return { dir: dest, signers: [...verified.signers], contents, junk: bundle.junk, root: bundle.layout.root, indexRebuilt: bundle.layout.missingIndex };
+    const dockerTyped = bundle.manifest.artifacts.filter((a) => DOCKER_TYPES.has(a.mediaType)).map((a) => a.name);
+    return { dir: dest, signers: [...verified.signers], contents, junk: bundle.junk, root: bundle.layout.root, indexRebuilt: bundle.layout.missingIndex, dockerTyped };
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
     throw err;

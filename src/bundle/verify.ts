@@ -105,9 +105,12 @@ export async function verifyContents(bundle: OpenedBundle, onProgress?: (bytes: 
       stream.destroy();
       continue;
     }
-    const { hex: actual, size } = await hashStream(stream, (n) => (bytes += n));
+    // Reported per chunk, not per file: one 5 GB layer must not look like a hang.
+    const { hex: actual, size } = await hashStream(stream, (n) => {
+      bytes += n;
+      onProgress?.(bytes, total);
+    });
     files++;
-    onProgress?.(bytes, total);
     if (size !== listed.size) problems.push(`${entry.path} is ${size} bytes, the signed manifest says ${listed.size}`);
     else if (actual !== listed.sha256) problems.push(`${entry.path} has sha256 ${actual}, the signed manifest says ${listed.sha256}`);
   }

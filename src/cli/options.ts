@@ -19,6 +19,17 @@ export function positiveInt(value: unknown, flag: string): number | undefined {
   return n;
 }
 
+/**
+ * cac gives every `--no-X` option a default of true and prints it: `--no-sign …
+ * (default: true)` reads as "unsigned by default". Without that default the flag
+ * is simply absent unless given (commands test `=== false`), and the help says
+ * only what the option does.
+ */
+export function plainNegations<T extends { options: { negated: boolean; config: { default?: unknown } }[] }>(command: T): T {
+  for (const o of command.options) if (o.negated) o.config.default = undefined;
+  return command;
+}
+
 /** Bundles may be given as one path or as all split parts. */
 export function bundleInput(args: readonly string[]): string | string[] {
   if (args.length === 0) throw new AirlockError('USAGE', 'no bundle given', { hint: 'give the bundle file, its first part (.000), or a folder' });

@@ -20,6 +20,7 @@ export interface PackFlags extends RegistryFlags, ChartValueFlags {
   splitSize?: string;
   cache?: string;
   concurrency?: string;
+  progress?: string;
   json?: boolean;
   checkChartImages?: boolean;
   strict?: boolean;
@@ -40,6 +41,7 @@ export function withPackOptions<T extends { option: (raw: string, description: s
     .option('--split-size <size>', 'Split into parts of at most SIZE (e.g. 4G for FAT32, 700M): FILE.000, FILE.001, …')
     .option('--cache <dir>', 'Keep pulled content here, so a second pack of the same content downloads nothing')
     .option('--concurrency <n>', 'Parallel transfers (default 8)')
+    .option('--progress <mode>', 'auto (a live line on a terminal, nothing otherwise), plain (a line every 10 s), json (one event a line), none')
     .option('--json', 'Print a machine-readable summary')
     .option('-f, --values <file>', 'With --check-chart-images: render the charts with this values file (repeatable)')
     .option('--check-chart-images', 'Then render each packed chart and list the deployed images the bundle lacks')

@@ -15,7 +15,21 @@ export interface SourceTarget {
    * Streams a blob or manifest. The stream is NOT verified here: the copy wraps it in
    * the one verifying reader (content/verify.ts) so every byte is checked in one place.
    */
-  fetch(desc: Descriptor): Promise<Readable>;
+  fetch(desc: Descriptor, options?: FetchOptions): Promise<Readable>;
+  /** Whether fetch() honours `offset` (a registry, with Range requests). */
+  readonly fetchesFrom?: boolean;
+}
+
+export interface FetchOptions {
+  /** Start at this byte of a blob: a destination kept the bytes before it from an earlier run. */
+  offset?: number;
+}
+
+/** The first bytes of a blob a destination kept from an interrupted earlier run. */
+export interface KeptPart {
+  bytes: number;
+  /** Those bytes, to be hashed again: the verifier sees every byte of the blob. */
+  open(): Promise<Readable>;
 }
 
 export interface PushContentOptions {
@@ -24,11 +38,23 @@ export interface PushContentOptions {
    * cut after bytes were sent start over instead of failing (a stream cannot rewind).
    */
   reopen?: () => Promise<Readable>;
+  /**
+   * Bytes of this blob written out so far, called by destinations that say
+   * `reportsProgress`: those may read ahead of what they send (a registry holding a
+   * chunk whole before its PATCH), so a display counts what they report instead.
+   */
+  onProgress?: (bytes: number) => void;
+  /** The destination holds the first `resumeAt` bytes already (its partial()): it writes only the rest. */
+  resumeAt?: number;
 }
 
 /** Where content is written to. */
 export interface DestinationTarget {
   readonly name: string;
+  /** Whether push() calls `onProgress` with the bytes it has sent (see PushContentOptions). */
+  readonly reportsProgress?: boolean;
+  /** What it kept of a blob whose earlier push was cut off (a cache folder), if anything. */
+  partial?(desc: Descriptor): Promise<KeptPart | undefined>;
   /** Whether the content is present (manifests by digest, blobs by digest). */
   exists(desc: Descriptor): Promise<boolean>;
   /**

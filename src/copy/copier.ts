@@ -173,7 +173,7 @@ class Run {
   private emit(type: CopyEvent['type'], desc: Descriptor, bytes?: number): void {
     const onEvent = this.session.options.onEvent;
     if (onEvent === undefined) return;
-    const base = { reference: this.reference, digest: desc.digest, size: desc.size, mediaType: desc.mediaType };
+    const base = { reference: this.reference, source: this.source.name, digest: desc.digest, size: desc.size, mediaType: desc.mediaType };
     onEvent(type === 'blob-progress' ? { ...base, type, bytes: bytes ?? 0 } : ({ ...base, type } as CopyEvent));
   }
 
@@ -241,14 +241,15 @@ class Run {
           return { desc, outcome: 'mounted', bytes: 0 };
         }
         this.emit('blob-start', desc);
-        const raw = await this.source.fetch(desc);
+        const { raw, resumeAt } = await this.openBlob(desc);
         if (this.controller.signal.aborted) raw.destroy();
         this.throwIfStopped();
         const stream = addAbortSignal(this.controller.signal, verified(raw, desc, CONTENT));
         // A destination that fails before it reads must not turn a later abort into an uncaught
         // 'error' event; its own listeners still see every error, and the run keeps the first.
         stream.on('error', () => undefined);
-        if (this.session.options.onEvent !== undefined) {
+        const sent = destination.reportsProgress === true && this.session.options.onEvent !== undefined;
+        if (this.session.options.onEvent !== undefined && !sent) {
           // Observing the piped source costs nothing extra: pipe() already reads it by 'data'.
           let seen = 0;
           raw.on('data', (chunk: Buffer) => {
@@ -261,7 +262,11 @@ class Run {
           return addAbortSignal(this.controller.signal, verified(await this.source.fetch(desc), desc, CONTENT));
         };
         try {
-          await destination.push(desc, stream, { reopen });
+          await destination.push(desc, stream, {
+            reopen,
+            ...(sent ? { onProgress: (bytes: number) => this.emit('blob-progress', desc, bytes) } : {}),
+            ...(resumeAt > 0 ? { resumeAt } : {}),
+          });
         } finally {
           if (!stream.destroyed) stream.destroy();
         }
@@ -269,6 +274,35 @@ class Run {
         return { desc, outcome: 'pushed', bytes: desc.size };
       }),
     );
+  }
+
+  /**
+   * A blob's bytes from the source; when the destination kept the first part of it
+   * from an interrupted run and the source can start mid-blob, those bytes come from
+   * the destination and only the rest from the source. The verifier still sees all.
+   */
+  private async openBlob(desc: Descriptor): Promise<{ raw: Readable; resumeAt: number }> {
+    const destination = this.session.destination;
+    const kept = destination.partial !== undefined && this.source.fetchesFrom === true ? await destination.partial(desc) : undefined;
+    if (kept === undefined || kept.bytes <= 0 || kept.bytes >= desc.size) return { raw: await this.source.fetch(desc), resumeAt: 0 };
+    const head = await kept.open();
+    let tail: Readable;
+    try {
+      tail = await this.source.fetch(desc, { offset: kept.bytes });
+    } catch (err) {
+      head.destroy();
+      throw err;
+    }
+    async function* both(): AsyncGenerator<Buffer> {
+      try {
+        for await (const chunk of head) yield chunk as Buffer;
+        for await (const chunk of tail) yield chunk as Buffer;
+      } finally {
+        head.destroy();
+        tail.destroy();
+      }
+    }
+    return { raw: Readable.from(both(), { objectMode: false }), resumeAt: kept.bytes };
   }
 
   /** Reads a manifest in a slot, cut by the run's abort; the walk checks the size limit first. */

@@ -15,6 +15,8 @@ export interface CopyStats {
 interface EventBase {
   /** The reference being copied, as given to copy(). */
   reference: string;
+  /** The name of the target it is copied from (`HOST/REPOSITORY` for a registry): with `reference`, what a display shows. */
+  source: string;
   digest: string;
   size: number;
   mediaType: string;

@@ -24,7 +24,9 @@ import { startRegistry, type RunningRegistry } from './registry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(root, 'bin', 'airlock');
-const say = (line: string) => process.stdout.write(`\n\x1b[1m== ${line}\x1b[0m\n`);
+// Bold only on a terminal and without NO_COLOR (no-color.org): a log file gets plain text.
+const bold = process.stdout.isTTY === true && (process.env.NO_COLOR ?? '') === '';
+const say = (line: string) => process.stdout.write(bold ? `\n\x1b[1m== ${line}\x1b[0m\n` : `\n== ${line}\n`);
 
 function airlock(args: string[]): Promise<void> {
   process.stdout.write(`$ airlock ${args.join(' ')}\n`);

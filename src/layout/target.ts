@@ -3,18 +3,24 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Digest } from '../oci/digest.js';
 import { AirlockError, messageOf } from '../errors.js';
-import type { Target } from '../content/target.js';
+import type { KeptPart, PushContentOptions, Target } from '../content/target.js';
 import { MANIFEST_SIZE_LIMIT, readVerified } from '../content/verify.js';
 import { shortDigest } from '../content/digest.js';
 import { MediaType, isManifestType } from '../oci/media-types.js';
 import { LayoutFileSchema, type Descriptor, type Index } from '../oci/schemas.js';
 import { writeFileAtomic, writeStreamAtomic } from './atomic.js';
 import { emptyIndex, indexEntry, readIndex, refName, serializeIndex } from './index-json.js';
-import { BLOBS_DIR, INDEX_FILE, LAYOUT_FILE, SHA256_DIR, blobPath, isSha256Digest } from './paths.js';
+import { BLOBS_DIR, INDEX_FILE, LAYOUT_FILE, SHA256_DIR, TEMP_PREFIX, blobPath, isSha256Digest } from './paths.js';
+import { writeStreamResumable } from './resumable.js';
 
 export interface OpenLayoutOptions {
   /** Create the folder, `oci-layout` and an empty `index.json` when they are missing. */
   create?: boolean;
+  /**
+   * Keep what an interrupted blob write got (a cache folder): the next copy of that
+   * blob fetches only the rest. Off by default: elsewhere a cut write leaves nothing.
+   */
+  keepPartial?: boolean;
 }
 
 const LAYOUT_TEXT = JSON.stringify({ imageLayoutVersion: '1.0.0' });
@@ -33,8 +39,24 @@ export class LayoutTarget implements Target {
   /** blobs/sha256 is made on the first push, not on open: a source layout may be read-only. */
   private blobsDirReady: Promise<unknown> | undefined;
 
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    private readonly keepPartial = false,
+  ) {
     this.name = `oci:${dir}`;
+  }
+
+  /** Where an interrupted write of a blob is kept (a temp name: validation reports it as such). */
+  private partialPath(digest: string): string {
+    return join(this.dir, BLOBS_DIR, SHA256_DIR, `${TEMP_PREFIX}partial-${digest.slice('sha256:'.length)}`);
+  }
+
+  async partial(desc: Descriptor): Promise<KeptPart | undefined> {
+    if (!this.keepPartial || !isSha256Digest(desc.digest)) return undefined;
+    const path = this.partialPath(desc.digest);
+    const size = await stat(path).then((s) => (s.isFile() ? s.size : 0), () => 0);
+    if (size <= 0 || size >= desc.size) return undefined;
+    return { bytes: size, open: async () => (await open(path, 'r')).createReadStream({ end: size - 1 }) };
   }
 
   blobPath(digest: string): string {
@@ -119,7 +141,7 @@ export class LayoutTarget implements Target {
     }
   }
 
-  async push(desc: Descriptor, content: Readable): Promise<void> {
+  async push(desc: Descriptor, content: Readable, options: PushContentOptions = {}): Promise<void> {
     const final = this.blobPath(desc.digest);
     if (await this.exists(desc)) {
       // Already committed by an earlier run (or a concurrent push of the same digest).
@@ -132,7 +154,8 @@ export class LayoutTarget implements Target {
         throw err;
       });
       await this.blobsDirReady;
-      await writeStreamAtomic(final, content, desc.digest.slice('sha256:'.length));
+      if (this.keepPartial && isSha256Digest(desc.digest)) await writeStreamResumable(final, this.partialPath(desc.digest), content, options.resumeAt ?? 0);
+      else await writeStreamAtomic(final, content, desc.digest.slice('sha256:'.length));
     } catch (cause) {
       if (cause instanceof AirlockError) throw cause;
       throw new AirlockError('IO', `cannot write blob ${desc.digest} to layout ${this.dir}: ${messageOf(cause)}`, {
@@ -244,7 +267,7 @@ export async function openLayout(dir: string, options: OpenLayoutOptions = {}): 
     });
   }
   await readIndex(dir);
-  return new LayoutTarget(dir);
+  return new LayoutTarget(dir, options.keepPartial === true);
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -35,6 +35,7 @@ import { ManifestCache } from './cache.js';
 import { REDIRECT_STATUSES, redirectTarget } from './redirect.js';
 import { RegistryRepository } from './repository.js';
 import { discard, readSome, type Operation, type RegistrySession } from './session.js';
+import type { UploadStateStore } from './upload-state.js';
 
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 
@@ -51,6 +52,7 @@ export class RegistryClient implements RegistrySession {
   readonly retry: RetryPolicy;
   readonly timeouts: Timeouts;
   readonly upload: UploadPolicy;
+  readonly uploadState: UploadStateStore | undefined;
   private readonly agents: Agents;
   private readonly auth: Authenticator;
   private readonly insecure: boolean;
@@ -71,6 +73,7 @@ export class RegistryClient implements RegistrySession {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.upload = { ...DEFAULT_UPLOAD, ...options.upload };
+    this.uploadState = options.uploadState;
     this.insecure = isInsecureHost(this.host, options.insecureRegistries ?? []) || isInsecureHost(this.apiHost, options.insecureRegistries ?? []);
     let ca: string | undefined;
     if (options.caFile !== undefined) {

@@ -17,7 +17,7 @@ const COALESCE = 256 * 1024;
  * does not start over; a server without Range support is skipped forward instead.
  * The copy's verifier still sees, and hashes, every byte exactly once.
  */
-export async function openBlob(client: RegistrySession, repository: string, desc: Descriptor): Promise<Readable> {
+export async function openBlob(client: RegistrySession, repository: string, desc: Descriptor, from = 0): Promise<Readable> {
   const what = `blob ${shortDigest(desc.digest)}… in ${repository}`;
   const get = (offset: number): Promise<HttpResponse> =>
     client.request({
@@ -31,19 +31,25 @@ export async function openBlob(client: RegistrySession, repository: string, desc
       redirects: true,
     });
 
-  const first = await get(0);
+  const first = await get(from);
+  // From a later byte (the start kept by a cache): 206 from there, or 200 from 0 to be skipped.
+  const partial = from > 0 && first.status === 206;
   const length = responseHeader(first, 'content-length');
-  if (length !== undefined && Number(length) !== desc.size) {
+  if (length !== undefined && Number(length) !== (partial ? desc.size - from : desc.size)) {
     first.body.destroy();
-    throw new AirlockError('SIZE_MISMATCH', `${client.host} announces ${length} bytes for ${what}, its descriptor says ${desc.size}`, {
+    throw new AirlockError('SIZE_MISMATCH', `${client.host} announces ${length} bytes for ${what}${partial ? ` from byte ${from}` : ''}, its descriptor says ${desc.size} in all`, {
       hint: 'the registry serves content that does not match the manifest; do not use it',
     });
+  }
+  if (partial && Number(/^bytes (\d+)-/.exec(responseHeader(first, 'content-range') ?? '')?.[1]) !== from) {
+    first.body.destroy();
+    throw new AirlockError('REGISTRY_ERROR', `${client.host} answered a request for ${what} from byte ${from} with range ${responseHeader(first, 'content-range') ?? '(none)'}`, { hint: 'run the command again', retryable: true });
   }
 
   async function* bytes(): AsyncGenerator<Buffer> {
     let res = first;
-    let offset = 0;
-    let skip = 0;
+    let offset = from;
+    let skip = from > 0 && !partial ? from : 0;
     let failures = 0;
     // Socket reads come in 64 KiB pieces; handed on in pieces of COALESCE bytes, every
     // stage after this one (verifier, tar writer, upload) runs 4 times less often. Larger

@@ -26,3 +26,7 @@ export { registryError, parseErrorBody, ecrRegion } from './errors.js';
 export { parseRetryAfter, backoffDelay } from './retry.js';
 export { isLoopbackHost, isInsecureHost } from './transport.js';
 export { createUrlFetcher, type UrlFetcher, type UrlFetcherHandle } from './url.js';
+export { UploadStateFiles, defaultStateDir, type UploadState, type UploadStateStore } from './upload-state.js';
+export { parseMirrorFlag, readRegistriesConf, mirrorRules, pullLocations, withMirrors, type MirrorRule } from './mirrors.js';
+export { MirroredSource } from './mirror-source.js';
+export { parseTomlLite } from './toml-lite.js';

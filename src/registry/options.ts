@@ -1,4 +1,5 @@
 import type { ExplicitCredentials } from './credentials.js';
+import type { UploadStateStore } from './upload-state.js';
 
 /** How often and how patiently a failed request is tried again. */
 export interface RetryPolicy {
@@ -31,7 +32,12 @@ export interface UploadPolicy {
 
 /** What a retry or token refresh looked like: for progress displays and tests, never printed by the library. */
 export interface RegistryEvent {
-  kind: 'retry' | 'token' | 'redirect' | 'mount';
+  /**
+   * `resume`: an interrupted upload continues at `detail`; `restart`: its session was
+   * gone, it starts over; `unresumable`: its state could not be recorded (`detail` says
+   * why), so an interrupt would start it over.
+   */
+  kind: 'retry' | 'token' | 'redirect' | 'mount' | 'resume' | 'restart' | 'unresumable';
   host: string;
   /** Names the request: `GET manifest library/nginx:1.27`. No secrets, no query strings. */
   what: string;
@@ -59,6 +65,11 @@ export interface RegistryOptions {
   maxSockets?: number;
   userAgent?: string;
   onEvent?: (event: RegistryEvent) => void;
+  /**
+   * Where chunked uploads record their session and offset, so an interrupted push
+   * continues inside a blob on the next run. Without it every cut upload starts over.
+   */
+  uploadState?: UploadStateStore;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000 };

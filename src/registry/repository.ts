@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { Target } from '../content/target.js';
+import type { FetchOptions, Target } from '../content/target.js';
 import { sha256Digest, shortDigest } from '../content/digest.js';
 import type { Digest } from '../oci/digest.js';
 import { MANIFEST_SIZE_LIMIT, readCapped } from '../content/verify.js';
@@ -29,6 +29,8 @@ function mediaTypeOf(res: HttpResponse): string | undefined {
 export class RegistryRepository implements Target {
   /** `HOST/REPOSITORY`, for messages. */
   readonly name: string;
+  /** Uploads report bytes sent: a resumable chunk is read whole before it goes out. */
+  readonly reportsProgress = true;
   /** Upload sessions opened by a mount the registry declined (202): the push continues in them. */
   private readonly sessions = new Map<string, URL>();
 
@@ -96,7 +98,10 @@ export class RegistryRepository implements Target {
     return { mediaType: parsed.mediaType, digest, size: bytes.length };
   }
 
-  async fetch(desc: Descriptor): Promise<Readable> {
+  /** Blobs can be read from a given byte on (Range requests). */
+  readonly fetchesFrom = true;
+
+  async fetch(desc: Descriptor, options: FetchOptions = {}): Promise<Readable> {
     if (isManifestType(desc.mediaType)) {
       const cached = this.client.manifests.get(this.repository, desc.digest);
       if (cached !== undefined) return Readable.from([cached], { objectMode: false });
@@ -111,7 +116,7 @@ export class RegistryRepository implements Target {
       });
       return res.body;
     }
-    const stream = await openBlob(this.client, this.repository, desc);
+    const stream = await openBlob(this.client, this.repository, desc, options.offset ?? 0);
     this.client.noteBlob(desc.digest, this.repository);
     return stream;
   }

@@ -1,6 +1,7 @@
 import type { ManifestCache } from './cache.js';
 import type { RegistryEvent, RetryPolicy, UploadPolicy } from './options.js';
 import type { HttpResponse, RequestBody } from './transport.js';
+import type { UploadStateStore } from './upload-state.js';
 
 /** One request as the repository code describes it; the client adds auth, retries and redirects. */
 export interface Operation {
@@ -67,6 +68,8 @@ export interface RegistrySession {
   readonly retry: RetryPolicy;
   readonly upload: UploadPolicy;
   readonly manifests: ManifestCache;
+  /** Resumable uploads, when the caller keeps their state. */
+  readonly uploadState?: UploadStateStore | undefined;
   request(op: Operation): Promise<HttpResponse>;
   emit(event: RegistryEvent): void;
   noteBlob(digest: string, repository: string): void;

@@ -4,6 +4,8 @@ import { discard, type RegistrySession } from './session.js';
 /** The upload session an attempt holds open: set once started, cleared once committed. */
 export interface OpenSession {
   location?: URL;
+  /** Its state was saved for a later run: keep it unless the content was wrong. */
+  saved?: boolean;
 }
 
 /**

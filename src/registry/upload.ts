@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { shortDigest } from '../content/digest.js';
-import { AirlockError } from '../errors.js';
+import { AirlockError, messageOf } from '../errors.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { repositoryScope } from './auth.js';
 import { discard, type RegistrySession } from './session.js';
@@ -15,6 +15,9 @@ import { cancelUpload, type OpenSession } from './upload-cancel.js';
  * at its end on a wrong digest, so a registry never receives a complete,
  * committable body that did not verify.
  */
+/** Progress granularity of a held chunk. */
+const HELD_SLICE = 256 * 1024;
+
 export class UploadBody {
   private readonly it: AsyncIterator<unknown>;
   private pending: Buffer = Buffer.alloc(0);
@@ -22,10 +25,14 @@ export class UploadBody {
   /** Why the stream failed in the middle of a padded body (see pipe); thrown once the request is done. */
   failure: unknown;
 
+  /** Bytes written out (or found already held by the registry), for `onProgress`. */
+  private sent = 0;
+
   constructor(
     private readonly stream: Readable,
     private readonly total: number,
     private readonly what: string,
+    private readonly onProgress?: (bytes: number) => void,
   ) {
     // The iterator reports the stream's error; this listener only keeps a late second
     // emission (pipe() re-emits on the verifier) from becoming an uncaught exception.
@@ -65,7 +72,13 @@ export class UploadBody {
       }
       left -= piece.length;
       await sink(piece);
+      this.report(piece.length);
     }
+  }
+
+  private report(n: number): void {
+    this.sent += n;
+    this.onProgress?.(this.sent);
   }
 
   /** The next at most `max` bytes of the stream; before its last byte, the stream's verified end. */
@@ -86,6 +99,45 @@ export class UploadBody {
     this.handed += take;
     if (this.handed === this.total) await this.end();
     return piece;
+  }
+
+  /**
+   * Reads `length` bytes through the verifier without sending them: the part of a
+   * resumed upload the registry already holds still counts towards the digest.
+   */
+  async skip(length: number): Promise<void> {
+    let left = length;
+    while (left > 0) left -= (await this.piece(left)).length;
+    this.report(length);
+  }
+
+  /**
+   * A body of the next `length` bytes, held whole before a byte is sent: a resumable chunk.
+   * A stream that fails (an interrupt, a wrong digest) fails here, before the
+   * PATCH; a PATCH under way finishes with real bytes when the run is interrupted,
+   * so the registry's session stays consistent and the next run continues it.
+   */
+  async held(length: number): Promise<StreamBody> {
+    const parts: Buffer[] = [];
+    let left = length;
+    while (left > 0) {
+      const piece = await this.piece(left);
+      parts.push(piece);
+      left -= piece.length;
+    }
+    const bytes = Buffer.concat(parts, length);
+    // Written in slices, so progress follows the bytes on the wire, not the read ahead.
+    return {
+      length,
+      started: false,
+      write: async (sink) => {
+        for (let at = 0; at < bytes.length; at += HELD_SLICE) {
+          const slice = bytes.subarray(at, at + HELD_SLICE);
+          await sink(slice);
+          this.report(slice.length);
+        }
+      },
+    };
   }
 
   /** Waits for the stream to end cleanly (its verifier passed) with no byte left over. */
@@ -115,6 +167,8 @@ export interface PushOptions {
   reopen?: () => Promise<Readable>;
   /** An upload session already opened (a mount the registry answered with 202). */
   session?: URL;
+  /** Bytes of the blob sent so far (after a resume: those the registry holds included). */
+  onProgress?: (bytes: number) => void;
 }
 
 /** The `Location` of an upload answer, resolved against the URL that answered (it may be relative). */
@@ -169,14 +223,82 @@ async function uploadOnce(client: RegistrySession, repository: string, desc: Des
     return;
   }
 
+  await uploadChunks(client, repository, desc, reader, what, location, open);
+}
+
+/** An interrupt, as opposed to a failure of the content or the registry. */
+function isInterrupt(err: unknown): boolean {
+  return (err instanceof Error && err.name === 'AbortError') || (err instanceof AirlockError && err.code === 'INTERRUPTED');
+}
+
+/**
+ * Asks the registry how much of a saved session it holds (GET on the upload URL:
+ * `Range: 0-N`). Undefined when the session is gone (expired, garbage-collected,
+ * refused), so the caller starts over.
+ */
+async function uploadStatus(client: RegistrySession, repository: string, url: URL, what: string): Promise<{ offset: number; location: URL } | undefined> {
+  try {
+    const res = await client.request({ method: 'GET', url, scopes: [repositoryScope(repository, true)], ok: 'any', what: `status of the upload of ${what}`, repository, once: true });
+    discard(res);
+    if (res.status !== 204 && res.status !== 200) return undefined;
+    const range = (responseHeader(res, 'range') ?? '').trim();
+    const end = /^(?:bytes=)?0-(\d+)$/.exec(range);
+    // No Range (or 0-0 from some registries for an empty session) means nothing is held yet.
+    const offset = end === null ? 0 : Number(end[1]) + 1;
+    return { offset, location: uploadLocation(res, url, what, client.host) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Largest chunk of a resumable upload: each is held in memory while it is sent
+ * (see UploadBody.buffer), and an interrupt waits for the one in flight.
+ * ECR wants at least 5 MiB for every chunk but the last.
+ */
+const RESUMABLE_CHUNK = 8 * 1024 * 1024;
+
+/**
+ * PATCH chunks with Content-Range, then the closing PUT. With a state store the
+ * session and the confirmed offset are saved after every chunk; a saved session
+ * for this digest is continued where the registry says it stands.
+ *
+ * A PATCH cut midway by the network leaves distribution (2.8) holding bytes its
+ * session state does not know; it then refuses the session on every request, so
+ * such a session is started over (with one `restart` event). Registries that keep
+ * the confirmed offset of a cut session continue from the last whole chunk.
+ */
+async function uploadChunks(client: RegistrySession, repository: string, desc: Descriptor, reader: UploadBody, what: string, fresh: URL, open: OpenSession): Promise<void> {
+  const scopes = [repositoryScope(repository, true)];
+  const octet = { 'content-type': 'application/octet-stream' };
+  const store = client.uploadState;
+  const chunkSize = store ? Math.min(client.upload.chunkSize, RESUMABLE_CHUNK) : client.upload.chunkSize;
+  let location = fresh;
   let offset = 0;
+  const saved = store ? await store.get(client.host, repository, desc.digest) : undefined;
+  if (store && saved) {
+    const status = await uploadStatus(client, repository, new URL(saved.location), what);
+    if (status !== undefined && status.offset <= desc.size) {
+      // The session this attempt opened is not needed: drop it, continue the saved one.
+      await cancelUpload(client, repository, { location: fresh }, what);
+      location = status.location;
+      offset = status.offset;
+      client.emit({ kind: 'resume', host: client.host, what: `upload ${what}`, detail: `${offset} of ${desc.size} bytes already there` });
+      await reader.skip(offset);
+    } else {
+      await store.delete(client.host, repository, desc.digest).catch(() => undefined);
+      client.emit({ kind: 'restart', host: client.host, what: `upload ${what}`, detail: 'the saved upload session is gone (expired, or cut midway and refused by the registry); starting this blob over' });
+    }
+  }
+  open.location = location;
+  let recording = true;
   while (offset < desc.size) {
     const n = Math.min(chunkSize, desc.size - offset);
     const res = await client.request({
       method: 'PATCH',
       url: location,
       headers: { ...octet, 'content-range': `${offset}-${offset + n - 1}` },
-      body: reader.body(n, true),
+      body: store ? await reader.held(n) : reader.body(n, true),
       scopes,
       ok: [202, 204],
       what,
@@ -196,11 +318,20 @@ async function uploadOnce(client: RegistrySession, repository: string, desc: Des
     // The stream failed midway and the chunk went out padded: the session is consistent, and dead.
     if (reader.failure !== undefined) throw reader.failure;
     offset += n;
+    if (store && recording) {
+      // A state folder that cannot be written costs the resume, never the push.
+      recording = await store.put({ host: client.host, repository, digest: desc.digest, location: location.href, offset, updated: new Date().toISOString() }).then(
+        () => true,
+        (err: unknown) => (client.emit({ kind: 'unresumable', host: client.host, what: `upload ${what}`, detail: messageOf(err) }), false),
+      );
+      open.saved = recording;
+    }
   }
-  // The last PATCH waited for the verified end of the stream: only now commit.
+  // The last chunk waited for the verified end of the stream (skip() too): only now commit.
   const res = await client.request({ method: 'PUT', url: withDigest(location, desc.digest), scopes, ok: [201, 204], what, repository });
   discard(res);
   open.location = undefined;
+  await store?.delete(client.host, repository, desc.digest).catch(() => undefined);
 }
 
 /**
@@ -213,15 +344,20 @@ export async function uploadBlob(client: RegistrySession, repository: string, de
   let stream = content;
   let session = opts.session;
   for (let attempt = 0; ; attempt++) {
-    const reader = new UploadBody(stream, desc.size, what);
+    const reader = new UploadBody(stream, desc.size, what, opts.onProgress);
     const open: OpenSession = {};
     try {
       await uploadOnce(client, repository, desc, reader, what, session, open);
       return;
     } catch (err) {
       reader.close();
-      // Whether this blob is retried (with a new session) or given up, this session is dead.
-      await cancelUpload(client, repository, open, what);
+      // A session whose state was saved, cut by an interrupt or the network (not by wrong
+      // content), is kept: this run's retry or the next run continues it. Any other is dead.
+      const resumable = open.saved === true && reader.failure === undefined && (isInterrupt(err) || (err instanceof AirlockError && err.retryable));
+      if (!resumable) {
+        await cancelUpload(client, repository, open, what);
+        await client.uploadState?.delete(client.host, repository, desc.digest).catch(() => undefined);
+      }
       const again = err instanceof AirlockError && err.retryable && opts.reopen !== undefined && attempt < client.retry.retries;
       if (!again) {
         if (err instanceof AirlockError && err.retryable && opts.reopen !== undefined && attempt > 0) {
@@ -239,6 +375,7 @@ export async function uploadBlob(client: RegistrySession, repository: string, de
       const delayMs = backoffDelay(attempt, client.retry);
       client.emit({ kind: 'retry', host: client.host, what: `upload ${what}`, detail: err.message, delayMs });
       await sleep(delayMs);
+      // With a saved state the next attempt continues the session; otherwise a new one.
       session = undefined;
       stream = await opts.reopen!();
     }

@@ -1,33 +1,34 @@
 import type { CAC } from 'cac';
 import { parseSize } from '../../archive/index.js';
 import { defaultMtime } from '../../archive/tar-writer.js';
-import { createUrlFetcher, RegistryPool } from '../../registry/index.js';
+import { createUrlFetcher, RegistryPool, withMirrors } from '../../registry/index.js';
 import { packChecked } from '../../workflows/pack.js';
 import { strictFailure } from '../../workflows/check.js';
 import { printChartCheck } from '../chart-report.js';
 import { chartValueFlags } from '../chart-flags.js';
 import { ExitCode } from '../exit.js';
-import { formatBytes, positiveInt } from '../options.js';
+import { formatBytes, plainNegations, positiveInt } from '../options.js';
 import { packInputs, withPackOptions, type PackFlags } from '../pack-flags.js';
-import { packProgress, Progress } from '../progress.js';
+import { Interrupt } from '../interrupt.js';
+import { mirrorRulesFromFlags, withMirrorOptions, type MirrorFlags } from '../mirror-flags.js';
+import { PackWatch } from '../pack-progress.js';
+import { progressMode } from '../progress.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions } from '../registry-flags.js';
 import { processIo, runAction } from '../run.js';
 
 export function register(cli: CAC): void {
-  withPackOptions(withCredentialOptions(withRegistryOptions(cli.command('pack', 'Pull charts and images into one signed, deterministic bundle tarball'))))
+  plainNegations(withMirrorOptions(withPackOptions(withCredentialOptions(withRegistryOptions(cli.command('pack', 'Pull charts and images into one signed, deterministic bundle tarball'))))))
     .example('  airlock pack --image nginx:1.27 --chart oci://ghcr.io/org/charts/app --chart-version 1.2.3 --key signer.key -o bundle.tar')
     .example('  airlock pack --spec airlock.yaml --key signer.key -o bundle.tar --split-size 4G')
-    .action((flags: PackFlags) =>
+    .action((flags: PackFlags & MirrorFlags) =>
       runAction(async () => {
         const { spec, key } = await packInputs(flags);
         const credentials = await credentialsFromFlags(flags);
         const options = { ...registryOptions(flags), ...(credentials ? { credentials } : {}) };
         const pool = new RegistryPool(options);
         const http = createUrlFetcher(options);
-        const progress = new Progress(processIo);
-        const controller = new AbortController();
-        const stop = () => controller.abort();
-        process.once('SIGINT', stop);
+        const watch = new PackWatch(progressMode(flags.progress), new Set(spec.images).size + spec.charts.length, flags.cache);
+        const interrupt = new Interrupt();
         try {
           const result = await packChecked(spec, {
             output: flags.out!,
@@ -35,17 +36,18 @@ export function register(cli: CAC): void {
             ...(flags.splitSize !== undefined ? { splitSize: parseSize(flags.splitSize) } : {}),
             ...(flags.cache !== undefined ? { cache: flags.cache } : {}),
             concurrency: positiveInt(flags.concurrency, '--concurrency') ?? 8,
-            openRepository: (ref) => pool.repository(ref),
+            openRepository: withMirrors(await mirrorRulesFromFlags(flags), (ref) => pool.repository(ref)),
             fetchUrl: http.fetch,
             // SOURCE_DATE_EPOCH makes the bundle reproducible; without it, it records now.
             epoch: process.env.SOURCE_DATE_EPOCH ? defaultMtime() : Math.floor(Date.now() / 1000),
-            signal: controller.signal,
-            onEvent: packProgress(progress, new Set(spec.images).size + spec.charts.length),
+            signal: interrupt.signal,
+            onEvent: watch.onEvent,
             checkChartImages: flags.checkChartImages === true,
             chartValues: chartValueFlags(flags),
             strict: flags.strict === true,
-          });
-          progress.done();
+          }).catch((err: unknown) => interrupt.report(err, () => watch.interrupted(), processIo, flags.json === true));
+          if (typeof result === 'number') return result;
+          watch.done();
           const charts = result.charts;
           if (flags.json) {
             processIo.out(JSON.stringify({ ok: charts?.failed !== true, files: result.files, bytes: result.bytes, signed: key !== undefined, artifacts: result.manifest.artifacts, ...(charts ? { chartImages: charts.report } : {}) }));
@@ -58,7 +60,8 @@ export function register(cli: CAC): void {
           if (charts) printChartCheck(charts.report, processIo);
           if (charts?.failed) throw strictFailure(charts.report);
         } finally {
-          process.removeListener('SIGINT', stop);
+          watch.done();
+          interrupt.dispose();
           pool.close();
           http.close();
         }

@@ -5,13 +5,17 @@ import { push } from '../../bundle/push.js';
 import { RegistryPool } from '../../registry/index.js';
 import { mappingFromFlags, refuseMappingFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
 import { bundleInput, positiveInt, writeOutputFile } from '../options.js';
-import { Progress } from '../progress.js';
+import { Interrupt } from '../interrupt.js';
+import { progressMode, withProgressOption } from '../progress.js';
+import { PushWatch } from '../push-progress.js';
 import { printEcrPlan, printPlan, printPushed } from '../push-output.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
+import { resumeOptions, withResumeOptions, type ResumeFlags } from '../resume-flags.js';
 import { processIo, runAction } from '../run.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
 
-interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags {
+interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags, ResumeFlags {
+  progress?: string;
   overwrite?: boolean;
   dryRun?: boolean;
   preflight?: boolean;
@@ -23,7 +27,7 @@ interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags {
 }
 
 export function register(cli: CAC): void {
-  withCredentialOptions(withRegistryOptions(withMappingOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte')))))
+  withResumeOptions(withProgressOption(withCredentialOptions(withRegistryOptions(withMappingOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte')))))))
     .option('--overwrite', 'Move a tag that already points at other content')
     .option('--preflight', 'Only check: tags, projects, push rights, bytes to send; every problem at once, nothing sent')
     .option('--dry-run', 'Print the plan (repositories, images, bytes) after the preflight, and push nothing')
@@ -43,26 +47,18 @@ export function register(cli: CAC): void {
         const choice = followed !== undefined ? { registry: followed.registry, mapping: followed.mapping.mode } : mappingFromFlags(flags, 'push');
         const policy = await signaturePolicy(flags);
         const credentials = await credentialsFromFlags(flags);
-        const pool = new RegistryPool({ ...registryOptions(flags), ...(credentials ? { credentials } : {}) });
-        const progress = new Progress(processIo);
-        let sent = 0;
-        let total = 0;
-        // Ctrl-C stops the transfers, so each open upload session is cancelled (DELETE) on the way out.
-        const controller = new AbortController();
-        const stop = (): void => controller.abort();
-        process.once('SIGINT', stop);
+        const pool = new RegistryPool({ ...registryOptions(flags), ...(credentials ? { credentials } : {}), ...resumeOptions(flags, processIo) });
+        const watch = new PushWatch(progressMode(flags.progress));
+        // Ctrl-C stops the transfers and says how far the push got.
+        const interrupt = new Interrupt();
         try {
           const result = await push(bundleInput(args), {
-            ...choice, policy, signal: controller.signal, dryRun: checkOnly, overwrite: flags.overwrite === true, createProjects: flags.createProjects === true,
+            ...choice, policy, signal: interrupt.signal, dryRun: checkOnly, overwrite: flags.overwrite === true, createProjects: flags.createProjects === true,
             ...(followed !== undefined ? { plan: followed } : {}),
             concurrency: positiveInt(flags.concurrency, '--concurrency') ?? 4,
             openRepository: (ref) => pool.repository(ref),
             openHost: (host) => pool.harbor(host),
-            onPlan: (plan) => (total = plan.bytes),
-            onEvent: (e) => {
-              if (e.type === 'blob-done') sent += e.size;
-              progress.update('pushing', sent, total);
-            },
+            onPlan: watch.onPlan, onEvent: watch.onEvent, onItem: watch.onItem,
           }).catch(async (err: unknown) => {
             // The plan (the mapping) holds even when the registry is not ready for it: keep it, and
             // print ECR's create lines, since missing repositories are often why the preflight failed.
@@ -70,9 +66,10 @@ export function register(cli: CAC): void {
               if (flags.plan !== undefined) await writePlan(flags.plan, err.plan);
               if (flags.planFormat === 'ecr') printEcrPlan(processIo, err.plan);
             }
-            throw err;
+            return interrupt.report(err, () => watch.interrupted(), processIo, flags.json === true);
           });
-          progress.done();
+          if (typeof result === 'number') return result;
+          watch.done();
           const { signers, plan, preflight, items } = result;
           if (checkOnly) {
             if (flags.plan !== undefined) await writePlan(flags.plan, plan);
@@ -86,7 +83,9 @@ export function register(cli: CAC): void {
           if (flags.json) processIo.out(JSON.stringify(report));
           else printPushed(processIo, result);
         } finally {
-          process.removeListener('SIGINT', stop);
+          // An error line must not land on the end of a live progress line.
+          watch.done();
+          interrupt.dispose();
           pool.close();
         }
       }, flags.json === true),

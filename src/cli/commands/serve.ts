@@ -3,7 +3,7 @@ import { loadTls, serveBundle, type RequestEvent } from '../../serve/server.js';
 import { AirlockError } from '../../errors.js';
 import { mappingMode, withMappingModeOptions, type MappingFlags } from '../mapping-flags.js';
 import { bundleInput, formatBytes, positiveInt, writeOutputFile } from '../options.js';
-import { Progress } from '../progress.js';
+import { Progress, progressMode } from '../progress.js';
 import { processIo, runAction } from '../run.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
 
@@ -54,7 +54,8 @@ export function register(cli: CAC): void {
         if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new AirlockError('USAGE', '--tls-cert and --tls-key go together');
         const tls = flags.tlsCert !== undefined ? await loadTls(flags.tlsCert, flags.tlsKey!) : undefined;
         const concurrency = positiveInt(flags.concurrency, '--concurrency');
-        const progress = new Progress(processIo);
+        // The start-up verification's progress: a line on a terminal, nothing in a log.
+        const progress = new Progress(progressMode(undefined));
         const server = await serveBundle(bundleInput(args), await signaturePolicy(flags), {
           mapping: mappingMode(flags),
           ...(flags.listen !== undefined ? { listen: flags.listen } : {}),

@@ -1,25 +1,24 @@
 import type { CAC } from 'cac';
 import { verify } from '../../bundle/verify.js';
 import { bundleInput, formatBytes } from '../options.js';
-import { Progress } from '../progress.js';
+import { Progress, progressMode, withProgressOption } from '../progress.js';
 import { processIo, runAction } from '../run.js';
 import { printable } from '../text.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
 
 export function register(cli: CAC): void {
-  withSignatureOptions(
+  withProgressOption(withSignatureOptions(
     cli.command('verify <...bundle>', 'Prove a bundle is exactly what was signed: check the signature, then hash every byte'),
-  )
+  ))
     .option('--json', 'Print a machine-readable report of every check')
     .example('  airlock verify bundle.tar --key vendor.pub')
     .example('  airlock verify bundle.tar.000 --key vendor.pub --key security-team.pub')
-    .action((args: string[], flags: SignatureFlags & { json?: boolean }) =>
+    .action((args: string[], flags: SignatureFlags & { json?: boolean; progress?: string }) =>
       runAction(async () => {
-        const progress = new Progress(processIo);
+        const progress = new Progress(progressMode(flags.progress));
         const report = await verify(bundleInput(args), await signaturePolicy(flags), {
           onProgress: (done, total) => progress.update('verifying', done, total),
-        });
-        progress.done();
+        }).finally(() => progress.done());
         if (flags.json) {
           processIo.out(JSON.stringify({ ok: true, ...report, signed: report.signers.length > 0 }));
           return;
