@@ -6,6 +6,8 @@ import { AirlockError, isAirlockError } from '../errors.js';
 import type { Descriptor } from '../oci/schemas.js';
 import type { ImageRef } from '../ref/index.js';
 import type { MappingMode, TargetRegistry } from './mapping.js';
+import { checkOmittedInRegistry } from './delta.js';
+import { receiptForPush, type Receipt } from './receipt.js';
 import { checkPlan, planPush, plannedTarget, type PlannedPush, type PushPlan } from './plan.js';
 import { preflight, PreflightError, type PreflightReport, type PreflightTarget, type ProjectApi, type TagCheck } from './preflight.js';
 import { profileByName, resolveProfile, type ProfileProbe, type ResolvedProfile } from './profiles.js';
@@ -131,6 +133,8 @@ export interface PushRequest extends PushOptions {
   createProjects?: boolean;
   /** Called with the plan before anything is sent (progress displays need its byte count). */
   onPlan?: (plan: PushPlan) => void;
+  /** Build a receipt of what the registry now holds (push --receipt); see receipt.ts. */
+  receipt?: boolean;
 }
 
 export interface PushResult {
@@ -139,6 +143,8 @@ export interface PushResult {
   preflight: PreflightReport;
   /** Empty for a dry run. */
   items: PushedItem[];
+  /** With `receipt`: every repository, tag and digest read back or found present. */
+  receipt?: Receipt;
 }
 
 /**
@@ -163,6 +169,8 @@ export async function push(input: string | readonly string[], request: PushReque
     request.onPlan?.(plan);
     // Refused before the preflight's requests, not after: nothing about the registry can change this.
     if (!request.dryRun) requireRandomAccess(verified.bundle, 'push');
+    // A delta: every blob it left out must be in the registry already, checked before the preflight opens anything.
+    await checkOmittedInRegistry(verified.bundle, plan, request.openRepository);
     const report = await preflight(verified.bundle, plan, {
       openRepository: request.openRepository,
       profile,
@@ -174,7 +182,8 @@ export async function push(input: string | readonly string[], request: PushReque
     });
     if (!report.ok) throw new PreflightError(report, plan);
     const items = request.dryRun ? [] : await pushBundle(verified, { ...request, plan, known: report.tags });
-    return { signers: [...verified.signers], plan, preflight: report, items };
+    const receipt = request.receipt && !request.dryRun ? await receiptForPush(verified.bundle, plan, new Date().toISOString()) : undefined;
+    return { signers: [...verified.signers], plan, preflight: report, items, ...(receipt !== undefined ? { receipt } : {}) };
   } finally {
     await verified.close();
   }

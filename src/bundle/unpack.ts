@@ -7,6 +7,7 @@ import { isSignatureEntry } from '../sign/index.js';
 import { MANIFEST_FILE } from './manifest.js';
 import { AirlockError } from '../errors.js';
 import { bundleIndexBytes } from './index-json.js';
+import { requireBases, takeFromBases } from './delta.js';
 import { openSignedBundle } from './read.js';
 import type { SignaturePolicy, Signer } from './signers.js';
 import { openVerifiedBundle, VerifiedBundle } from './verified.js';
@@ -50,7 +51,7 @@ async function checkGraph(staging: string, dir: string): Promise<void> {
  * `dir`: the folder is either complete and verified, or absent. The layout lands at
  * the top of `dir` wherever it was nested in the archive, without the junk.
  */
-export async function unpack(input: string | readonly string[], dir: string, policy: SignaturePolicy): Promise<UnpackResult> {
+export async function unpack(input: string | readonly string[], dir: string, policy: SignaturePolicy, options: { bases?: readonly string[] } = {}): Promise<UnpackResult> {
   const dest = resolve(dir);
   // Checked before the signature too: a full folder is the cheapest mistake to report.
   if (!(await usable(dest))) {
@@ -58,16 +59,18 @@ export async function unpack(input: string | readonly string[], dir: string, pol
   }
   const verified = await openVerifiedBundle(input, policy);
   try {
-    return await unpackBundle(verified, dir);
+    return await unpackBundle(verified, dir, options);
   } finally {
     await verified.close();
   }
 }
 
 /** Extracts a bundle whose signatures were checked; see unpack(). */
-export async function unpackBundle(verified: VerifiedBundle, dir: string): Promise<UnpackResult> {
+export async function unpackBundle(verified: VerifiedBundle, dir: string, options: { bases?: readonly string[] } = {}): Promise<UnpackResult> {
   VerifiedBundle.assert(verified, 'unpack');
   const bundle = verified.bundle;
+  // A delta without its base would give a layout with holes: refused before anything is written.
+  requireBases(bundle, options.bases ?? [], 'unpack');
   const dest = resolve(dir);
   if (!(await usable(dest))) {
     throw new AirlockError('FILE_EXISTS', `${dir} already exists and is not empty`, { hint: 'give a new folder for -o, or empty this one' });
@@ -93,6 +96,7 @@ export async function unpackBundle(verified: VerifiedBundle, dir: string): Promi
     } finally {
       await extracted.close();
     }
+    await takeFromBases(bundle, options.bases ?? [], 'unpack', staging);
     await checkGraph(staging, dir);
     if (!(await usable(dest))) throw new AirlockError('FILE_EXISTS', `${dir} was filled by something else meanwhile`, { hint: 'give a new folder' });
     await rmdir(dest).catch(() => undefined);

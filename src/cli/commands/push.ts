@@ -6,12 +6,13 @@ import { RegistryPool } from '../../registry/index.js';
 import { mappingFromFlags, refuseMappingFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
 import { bundleInput, positiveInt, writeOutputFile } from '../options.js';
 import { Progress } from '../progress.js';
+import { receiptWriter, withReceiptOptions, type ReceiptFlags } from '../receipt-flags.js';
 import { printEcrPlan, printPlan, printPushed } from '../push-output.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { processIo, runAction } from '../run.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
 
-interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags {
+interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags, ReceiptFlags {
   overwrite?: boolean;
   dryRun?: boolean;
   preflight?: boolean;
@@ -23,7 +24,7 @@ interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags {
 }
 
 export function register(cli: CAC): void {
-  withCredentialOptions(withRegistryOptions(withMappingOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte')))))
+  withReceiptOptions(withCredentialOptions(withRegistryOptions(withMappingOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte'))))))
     .option('--overwrite', 'Move a tag that already points at other content')
     .option('--preflight', 'Only check: tags, projects, push rights, bytes to send; every problem at once, nothing sent')
     .option('--dry-run', 'Print the plan (repositories, images, bytes) after the preflight, and push nothing')
@@ -42,6 +43,7 @@ export function register(cli: CAC): void {
         if (followed !== undefined) refuseMappingFlags(flags, followed);
         const choice = followed !== undefined ? { registry: followed.registry, mapping: followed.mapping.mode } : mappingFromFlags(flags, 'push');
         const policy = await signaturePolicy(flags);
+        const writeReceipt = await receiptWriter(flags);
         const credentials = await credentialsFromFlags(flags);
         const pool = new RegistryPool({ ...registryOptions(flags), ...(credentials ? { credentials } : {}) });
         const progress = new Progress(processIo);
@@ -59,6 +61,7 @@ export function register(cli: CAC): void {
             openRepository: (ref) => pool.repository(ref),
             openHost: (host) => pool.harbor(host),
             onPlan: (plan) => (total = plan.bytes),
+            receipt: flags.receipt !== undefined,
             onEvent: (e) => {
               if (e.type === 'blob-done') sent += e.size;
               progress.update('pushing', sent, total);
@@ -83,6 +86,7 @@ export function register(cli: CAC): void {
           }
           const report = { ok: true, registry: `${plan.registry.host}${plan.registry.prefix !== '' ? `/${plan.registry.prefix}` : ''}`, signers, plan, preflight, items };
           if (flags.report !== undefined) await writeOutputFile(flags.report, `${JSON.stringify(report, null, 2)}\n`);
+          await writeReceipt(result.receipt);
           if (flags.json) processIo.out(JSON.stringify(report));
           else printPushed(processIo, result);
         } finally {

@@ -1,7 +1,7 @@
 import type { CAC } from 'cac';
 import { unpack } from '../../bundle/unpack.js';
 import { AirlockError } from '../../errors.js';
-import { bundleInput, formatBytes } from '../options.js';
+import { bundleInput, formatBytes, list } from '../options.js';
 import { processIo, runAction } from '../run.js';
 import { printable } from '../text.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
@@ -10,11 +10,12 @@ export function register(cli: CAC): void {
   withSignatureOptions(cli.command('unpack <...bundle>', 'Verify a bundle, then extract it safely into a new folder (an OCI layout)'))
     .option('-o, --out <dir>', 'Folder to create (must not exist, or be empty)')
     .option('--json', 'Print the result as JSON')
+    .option('--base <bundle>', 'A delta: take the blobs it left out from this earlier bundle or folder (repeatable)')
     .example('  airlock unpack bundle.tar -o ./layout --key vendor.pub')
-    .action((args: string[], flags: SignatureFlags & { out?: string; json?: boolean }) =>
+    .action((args: string[], flags: SignatureFlags & { out?: string; json?: boolean; base?: unknown }) =>
       runAction(async () => {
         if (flags.out === undefined) throw new AirlockError('USAGE', 'unpack needs -o DIR', { hint: 'e.g. airlock unpack bundle.tar -o ./layout --key vendor.pub' });
-        const result = await unpack(bundleInput(args), flags.out, await signaturePolicy(flags));
+        const result = await unpack(bundleInput(args), flags.out, await signaturePolicy(flags), { bases: list(flags.base) });
         if (flags.json) {
           processIo.out(JSON.stringify({ ok: true, ...result }));
           return;
