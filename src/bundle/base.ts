@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { sha256Digest } from '../content/digest.js';
 import { AirlockError, messageOf } from '../errors.js';
@@ -27,10 +27,17 @@ function blobsOf(manifest: BundleManifest): Set<string> {
   return out;
 }
 
-async function looksLikeJson(path: string): Promise<boolean> {
+/** A JSON file (airlock.json, a receipt) rather than a bundle: judged by its first bytes, never reading a tarball whole. */
+export async function looksLikeJson(path: string): Promise<boolean> {
   if (!(await stat(path)).isFile()) return false;
-  const head = (await readFile(path)).subarray(0, 64).toString('utf8').trimStart();
-  return head.startsWith('{');
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(64);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return head.subarray(0, bytesRead).toString('utf8').trimStart().startsWith('{');
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

@@ -1,8 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { AirlockError, messageOf } from '../errors.js';
 import { isManifestType } from '../oci/media-types.js';
 import type { Descriptor } from '../oci/schemas.js';
 import type { PublicKey } from '../sign/index.js';
+import { looksLikeJson } from './base.js';
 import { walkGraph } from './graph.js';
 import { BundleManifestSchema, type BundleManifest } from './manifest.js';
 import { BundleSource, openSignedBundle } from './read.js';
@@ -72,7 +73,7 @@ function fromManifest(m: BundleManifest): Entry[] {
 
 /** Reads a bundle (any form), an airlock.json or a receipt; with keys, its signature must verify. */
 async function readSide(input: string, keys: readonly PublicKey[]): Promise<Side> {
-  if ((await stat(input)).isFile() && (await readFile(input)).subarray(0, 64).toString('utf8').trimStart().startsWith('{')) {
+  if (await looksLikeJson(input)) {
     const bytes = await readFile(input);
     let json: unknown;
     try {
