@@ -4,7 +4,6 @@
  * on 127.0.0.1, images built here: v1 = app:1.0 + db:1, v2 = app:1.1 (sharing
  * app's base layers) + db:1.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,33 +14,14 @@ import { startRegistry, type RunningRegistry } from './harness/registry.js';
 import { rawManifest, skopeoCopy } from './harness/skopeo.js';
 import { makeBlob, makeImage, type Built } from './helpers/images.js';
 import { seedWithSkopeo } from './helpers/seed.js';
+import { airlock, airlockOk } from './helpers/cli-run.js';
 
-const bin = new URL('../bin/airlock', import.meta.url).pathname;
 const source = inject('registry');
 const ns = `delta-${process.pid}`;
 let dir: string;
 const running: RunningRegistry[] = [];
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function airlock(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function ok(...args: string[]): Promise<Run> {
-  const run = await airlock(...args);
-  if (run.code !== 0) throw new Error(`airlock ${args.join(' ')} exited ${run.code}: ${run.stderr}${run.stdout}`);
-  return run;
-}
+const ok = airlockOk;
 
 const base1 = makeBlob('delta-base-1', 300_000);
 const base2 = makeBlob('delta-base-2', 200_000);

@@ -40,6 +40,16 @@ export async function looksLikeJson(path: string): Promise<boolean> {
   }
 }
 
+/** A JSON file's bytes (what a signature covers) and its parsed value. */
+export async function readJson(path: string): Promise<{ bytes: Buffer; json: unknown }> {
+  const bytes = await readFile(path);
+  try {
+    return { bytes, json: JSON.parse(bytes.toString('utf8')) as unknown };
+  } catch (cause) {
+    throw new AirlockError('MANIFEST_INVALID', `${path} is not JSON: ${messageOf(cause)}`, { cause });
+  }
+}
+
 /**
  * Reads `pack --base FILE`: an earlier bundle (any form), its airlock.json (with
  * airlock.json.sigstore.json beside it), a receipt or an inventory. With keys its
@@ -49,13 +59,7 @@ export async function looksLikeJson(path: string): Promise<boolean> {
 export async function loadBase(path: string, keys: readonly PublicKey[] = []): Promise<LoadedBase> {
   const name = basename(path);
   if (await looksLikeJson(path)) {
-    const bytes = await readFile(path);
-    let json: unknown;
-    try {
-      json = JSON.parse(bytes.toString('utf8'));
-    } catch (cause) {
-      throw new AirlockError('MANIFEST_INVALID', `${path} is not JSON: ${messageOf(cause)}`, { cause });
-    }
+    const { bytes, json } = await readJson(path);
     if (isReceiptJson(json)) {
       const { receipt, digest } = parseReceipt(json, path, keys);
       return { ref: { kind: receipt.kind, digest, name }, digests: new Set(receipt.digests) };

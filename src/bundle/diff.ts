@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { AirlockError, messageOf } from '../errors.js';
+import { AirlockError } from '../errors.js';
 import { isManifestType } from '../oci/media-types.js';
 import type { Descriptor } from '../oci/schemas.js';
 import type { PublicKey } from '../sign/index.js';
-import { looksLikeJson } from './base.js';
+import { looksLikeJson, readJson } from './base.js';
 import { walkGraph } from './graph.js';
 import { BundleManifestSchema, type BundleManifest } from './manifest.js';
 import { BundleSource, openSignedBundle } from './read.js';
@@ -74,13 +73,7 @@ function fromManifest(m: BundleManifest): Entry[] {
 /** Reads a bundle (any form), an airlock.json or a receipt; with keys, its signature must verify. */
 async function readSide(input: string, keys: readonly PublicKey[]): Promise<Side> {
   if (await looksLikeJson(input)) {
-    const bytes = await readFile(input);
-    let json: unknown;
-    try {
-      json = JSON.parse(bytes.toString('utf8'));
-    } catch (cause) {
-      throw new AirlockError('MANIFEST_INVALID', `${input} is not JSON: ${messageOf(cause)}`, { cause });
-    }
+    const { json } = await readJson(input);
     if (isReceiptJson(json)) {
       const { receipt, signed } = parseReceipt(json, input, keys);
       const entries = receipt.repositories.flatMap((r) => r.tags.map((t) => ({ kind: 'image', repository: r.name, tag: t.tag, digest: t.digest, platforms: [] })));
