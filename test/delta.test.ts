@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ExitCode } from '../src/cli/exit.js';
 import { BundleManifestSchema } from '../src/bundle/manifest.js';
+import type { Digest } from '../src/oci/digest.js';
 import { startRegistry, type RunningRegistry } from './harness/registry.js';
 import { rawManifest, skopeoCopy } from './harness/skopeo.js';
 import { makeBlob, makeImage, type Built } from './helpers/images.js';
@@ -259,5 +260,44 @@ describe('airlock diff', () => {
     expect(run.stdout).toContain('1.0 -> 1.1');
     const edited = await airlock('diff', path('r1-edited.json'), path('r2.json'), '--key', path('operator.pub'));
     expect(edited.code).toBe(ExitCode.SIGNATURE);
+  });
+});
+
+describe('the library', () => {
+  it('pushBundle checks a delta too: BASE_MISSING before anything is sent', async () => {
+    const { openVerifiedBundle } = await import('../src/bundle/verified.js');
+    const { pushBundle } = await import('../src/bundle/push.js');
+    const { parseTargetRegistry } = await import('../src/bundle/mapping.js');
+    const { RegistryPool } = await import('../src/registry/index.js');
+    const { loadPublicKey } = await import('../src/sign/index.js');
+    const empty = await startRegistry();
+    running.push(empty);
+    const before = await storageListing(empty);
+    const pool = new RegistryPool({});
+    const verified = await openVerifiedBundle(path('d1.tar'), { keys: [await loadPublicKey(path('vendor.pub'))] });
+    try {
+      await expect(pushBundle(verified, { registry: parseTargetRegistry(`${empty.host}/lib`), openRepository: (ref) => pool.repository(ref) })).rejects.toMatchObject({ code: 'BASE_MISSING' });
+    } finally {
+      await verified.close();
+      pool.close();
+    }
+    expect(await storageListing(empty)).toEqual(before);
+  });
+
+  it('receipts: signed over their canonical JSON, whatever the layout; any edit or a missing signature is refused when a key is given', async () => {
+    const { parseReceipt, receiptText, RECEIPT_FORMAT } = await import('../src/bundle/receipt.js');
+    const { generateKeyPair, parsePrivateKey, parsePublicKey } = await import('../src/sign/index.js');
+    const pair = await generateKeyPair();
+    const key = parsePrivateKey(pair.privateKeyPem, 'op.key');
+    const pub = parsePublicKey(pair.publicKeyPem, 'op.pub');
+    const receipt = { format: RECEIPT_FORMAT, kind: 'receipt' as const, created: '2026-01-01T00:00:00Z', registry: '127.0.0.1:5000/site', repositories: [], digests: [layerOf(app10, 0) as Digest] };
+    const signed = JSON.parse(receiptText(receipt, key)) as Record<string, unknown>;
+    // Re-indented and keys reordered: the same receipt.
+    const reordered = Object.fromEntries(Object.entries(signed).reverse());
+    expect(parseReceipt(JSON.parse(JSON.stringify(reordered)), 'r', [pub]).signed).toBe(true);
+    expect(() => parseReceipt({ ...signed, registry: '127.0.0.1:5000/other' }, 'r', [pub])).toThrow(expect.objectContaining({ code: 'SIGNATURE_INVALID' }));
+    expect(() => parseReceipt(JSON.parse(receiptText(receipt)), 'r', [pub])).toThrow(expect.objectContaining({ code: 'SIGNATURE_MISSING' }));
+    // Without a key it is a hint, read as is.
+    expect(parseReceipt(JSON.parse(receiptText(receipt)), 'r').receipt.digests).toEqual([layerOf(app10, 0)]);
   });
 });

@@ -43,6 +43,8 @@ export interface PushOptions {
   openRepository: (ref: Pick<ImageRef, 'registry' | 'repository'>) => PushTarget;
   onEvent?: (event: CopyEvent) => void;
   signal?: AbortSignal;
+  /** A delta's left-out blobs were found in the registry already (push() checks before its preflight). */
+  deltaChecked?: boolean;
 }
 
 export interface PushedItem extends PlannedPush {
@@ -181,7 +183,7 @@ export async function push(input: string | readonly string[], request: PushReque
       ...(request.concurrency !== undefined ? { concurrency: Math.max(8, request.concurrency) } : {}),
     });
     if (!report.ok) throw new PreflightError(report, plan);
-    const items = request.dryRun ? [] : await pushBundle(verified, { ...request, plan, known: report.tags });
+    const items = request.dryRun ? [] : await pushBundle(verified, { ...request, plan, known: report.tags, deltaChecked: true });
     const receipt = request.receipt && !request.dryRun ? await receiptForPush(verified.bundle, plan, new Date().toISOString()) : undefined;
     return { signers: [...verified.signers], plan, preflight: report, items, ...(receipt !== undefined ? { receipt } : {}) };
   } finally {
@@ -202,6 +204,7 @@ export async function pushBundle(verified: VerifiedBundle, options: PushOptions)
   requireRandomAccess(bundle, 'push');
   checkListing(bundle);
   const plan = options.plan !== undefined ? checkPlan(options.plan, bundle, 'the plan') : planPush(bundle, options);
+  if (!options.deltaChecked) await checkOmittedInRegistry(bundle, plan, options.openRepository);
   const known = new Map((options.known ?? []).map((t) => [t.target, t]));
   const source = new BundleSource(bundle);
   const claims = new UploadClaims();
