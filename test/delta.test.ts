@@ -290,7 +290,7 @@ describe('the library', () => {
     const pair = await generateKeyPair();
     const key = parsePrivateKey(pair.privateKeyPem, 'op.key');
     const pub = parsePublicKey(pair.publicKeyPem, 'op.pub');
-    const receipt = { format: RECEIPT_FORMAT, kind: 'receipt' as const, created: '2026-01-01T00:00:00Z', registry: '127.0.0.1:5000/site', repositories: [], digests: [layerOf(app10, 0) as Digest] };
+    const receipt = { format: RECEIPT_FORMAT as typeof RECEIPT_FORMAT, kind: 'receipt' as const, created: '2026-01-01T00:00:00Z', registry: '127.0.0.1:5000/site', repositories: [], digests: [layerOf(app10, 0) as Digest] };
     const signed = JSON.parse(receiptText(receipt, key)) as Record<string, unknown>;
     // Re-indented and keys reordered: the same receipt.
     const reordered = Object.fromEntries(Object.entries(signed).reverse());
