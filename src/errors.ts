@@ -42,6 +42,9 @@ export type ErrorCode =
   | 'TOO_MANY_REQUESTS'
   // a chart's images: one the bundle lacks (pack --strict), or one an overlay cannot move (values)
   | 'CHART_IMAGES'
+  // a delta bundle's left-out blobs: no base given, the wrong base, or a target that lacks them
+  | 'BASE_MISSING'
+  | 'BASE_MISMATCH'
   // local files and the machine
   | 'FILE_EXISTS'
   | 'IO'

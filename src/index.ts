@@ -19,6 +19,10 @@ export { preflight, PreflightError, type PreflightReport, type PreflightProblem,
 export { readPlan, writePlan, checkPlan, PushPlanSchema, PLAN_FORMAT } from './bundle/plan.js';
 export { resolveProfile, profileByName, PROFILE_NAMES, type ProfileName, type RegistryProfile, type ResolvedProfile } from './bundle/profiles.js';
 export { sign, signBundle, type SignResult } from './bundle/sign.js';
+export { inventory, type InventoryRequest } from './bundle/inventory.js';
+export { readReceipt, parseReceipt, writeReceipt, receiptText, ReceiptSchema, RECEIPT_FORMAT, type Receipt, type ReceiptFile } from './bundle/receipt.js';
+export { loadBase, type LoadedBase } from './bundle/base.js';
+export { diff, type DiffReport, type ChangedItem, type DiffItem } from './bundle/diff.js';
 export { images, type ImagesOptions, type ImagesResult } from './workflows/images.js';
 export { values, type ValuesRequest, type ValuesResult } from './workflows/values.js';
 export { packChecked, type CheckedPackOptions, type CheckedPackResult } from './workflows/pack.js';

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { BundleManifestSchema } from './bundle/manifest.js';
 import { PackSpecSchema } from './bundle/spec.js';
 import { PushPlanSchema } from './bundle/plan.js';
+import { ReceiptSchema } from './bundle/receipt.js';
 import { PUBLISHED_SCHEMAS as OCI_SCHEMAS } from './oci/schemas.js';
 
 /** Every zod schema published as a JSON Schema file under schemas/, by file stem. */
@@ -12,6 +13,7 @@ export const PUBLISHED: Record<string, z.ZodType> = {
   'bundle-manifest': BundleManifestSchema,
   'pack-spec': PackSpecSchema,
   'push-plan': PushPlanSchema,
+  receipt: ReceiptSchema,
 };
 
 /** The JSON Schema documents, rendered deterministically (key order follows the zod source). */

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { SignatureFile } from '../sign/index.js';
 import { claimedKeyId } from '../sign/envelope.js';
+import { deltaSummary, type DeltaSummary } from './delta.js';
 import type { Artifact } from './manifest.js';
 import { describeForm, openSignedBundle, type OpenedBundle } from './read.js';
 
@@ -25,6 +26,8 @@ export interface BundleSummary {
   junk: string[];
   root: string;
   missingIndex: boolean;
+  /** A delta bundle: the bases it needs and what it left out. */
+  delta?: DeltaSummary;
 }
 
 /** Who a signature says signed it: unverified metadata, shown as such. */
@@ -58,12 +61,13 @@ export function summarize(bundle: OpenedBundle): BundleSummary {
     artifacts: m.artifacts,
     images: m.artifacts.filter((a) => a.kind === 'image').length,
     charts: m.artifacts.filter((a) => a.kind === 'chart').length,
-    bytes: m.files.reduce((n, f) => n + f.size, 0),
+    bytes: m.files.reduce((n, f) => n + (f.base === undefined ? f.size : 0), 0),
     files: m.files.length,
     signatures: bundle.signatures.map(claimedSigner),
     junk: bundle.junk,
     root: bundle.layout.root,
     missingIndex: bundle.layout.missingIndex,
+    ...(m.bases !== undefined ? { delta: deltaSummary(m) } : {}),
   };
 }
 

@@ -29,6 +29,17 @@ export const FileEntrySchema = z.object({
   path: z.string().min(1),
   size: z.number().int().nonnegative(),
   sha256: hex,
+  /** Delta bundles: this blob is not in the tar; the base with this digest holds it. */
+  base: digest.optional(),
+});
+
+/** A base a delta was packed against: an earlier bundle (its airlock.json), a receipt or an inventory. */
+export const BaseRefSchema = z.object({
+  kind: z.enum(['bundle', 'receipt', 'inventory']),
+  /** sha256 of the bundle's airlock.json, or of the receipt's canonical JSON. */
+  digest,
+  /** The file it was read from, by name only (for people). */
+  name: z.string(),
 });
 
 export const BundleManifestSchema = z.object({
@@ -41,8 +52,11 @@ export const BundleManifestSchema = z.object({
   artifacts: z.array(ArtifactSchema),
   /** Every other file of the tar, in tar order: oci-layout, index.json, blobs/sha256/… */
   files: z.array(FileEntrySchema),
+  /** Delta bundles only: the bases whose blobs were left out (files marked `base`). */
+  bases: z.array(BaseRefSchema).optional(),
 });
 
 export type Artifact = z.infer<typeof ArtifactSchema>;
 export type FileEntry = z.infer<typeof FileEntrySchema>;
+export type BaseRef = z.infer<typeof BaseRefSchema>;
 export type BundleManifest = z.infer<typeof BundleManifestSchema>;

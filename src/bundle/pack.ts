@@ -15,6 +15,7 @@ import { parsePlatform } from '../oci/platform.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { chartTag, chartVersionOfTag, formatImageRef, manifestReference, parseChartRef, parseImageRef, recordedChartRef, type ImageRef } from '../ref/index.js';
 import type { PrivateKey } from '../sign/index.js';
+import { baseOmitter, type LoadedBase } from './base.js';
 import { walkGraph } from './graph.js';
 import type { PackSpec } from './spec.js';
 import { writeBundle, type BundleRoot, type WrittenBundle } from './write.js';
@@ -40,6 +41,8 @@ export interface PackOptions {
   epoch: number;
   onEvent?: (event: PackEvent) => void;
   signal?: AbortSignal;
+  /** pack --base: blobs these hold are left out of the bundle (see base.ts). */
+  bases?: readonly LoadedBase[];
 }
 
 export interface PackResult extends WrittenBundle {
@@ -254,6 +257,7 @@ async function packVia(
     // Straight from registries: download ahead into the staging folder, in parallel.
     ...(graphs !== undefined ? { spoolDir: join(stagingDir, 'spool') } : {}),
     onProgress: (written, total) => options.onEvent?.({ type: 'write', written, total }),
+    ...(options.bases !== undefined && options.bases.length > 0 ? { delta: { bases: options.bases.map((b) => b.ref), baseOf: baseOmitter(options.bases) } } : {}),
   });
   return { ...written, roots };
 }

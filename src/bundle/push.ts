@@ -6,6 +6,8 @@ import { AirlockError, isAirlockError } from '../errors.js';
 import type { Descriptor } from '../oci/schemas.js';
 import type { ImageRef } from '../ref/index.js';
 import type { MappingMode, TargetRegistry } from './mapping.js';
+import { checkOmittedInRegistry } from './delta.js';
+import { receiptForPush, type Receipt } from './receipt.js';
 import { checkPlan, planPush, plannedTarget, type PlannedPush, type PushPlan } from './plan.js';
 import { preflight, PreflightError, type PreflightReport, type PreflightTarget, type ProjectApi, type TagCheck } from './preflight.js';
 import { profileByName, resolveProfile, type ProfileProbe, type ResolvedProfile } from './profiles.js';
@@ -43,6 +45,8 @@ export interface PushOptions {
   /** Called as each artifact is done (pushed or found there), for progress and interrupt messages. */
   onItem?: (item: PushedItem) => void;
   signal?: AbortSignal;
+  /** A delta's left-out blobs were found in the registry already (push() checks before its preflight). */
+  deltaChecked?: boolean;
 }
 
 export interface PushedItem extends PlannedPush {
@@ -134,6 +138,8 @@ export interface PushRequest extends PushOptions {
   createProjects?: boolean;
   /** Called with the plan before anything is sent (progress displays need its byte count). */
   onPlan?: (plan: PushPlan) => void;
+  /** Build a receipt of what the registry now holds (push --receipt); see receipt.ts. */
+  receipt?: boolean;
 }
 
 export interface PushResult {
@@ -142,6 +148,8 @@ export interface PushResult {
   preflight: PreflightReport;
   /** Empty for a dry run. */
   items: PushedItem[];
+  /** With `receipt`: every repository, tag and digest read back or found present. */
+  receipt?: Receipt;
 }
 
 /**
@@ -166,6 +174,8 @@ export async function push(input: string | readonly string[], request: PushReque
     request.onPlan?.(plan);
     // Refused before the preflight's requests, not after: nothing about the registry can change this.
     if (!request.dryRun) requireRandomAccess(verified.bundle, 'push');
+    // A delta: every blob it left out must be in the registry already, checked before the preflight opens anything.
+    await checkOmittedInRegistry(verified.bundle, plan, request.openRepository);
     const report = await preflight(verified.bundle, plan, {
       openRepository: request.openRepository,
       profile,
@@ -176,8 +186,9 @@ export async function push(input: string | readonly string[], request: PushReque
       ...(request.concurrency !== undefined ? { concurrency: Math.max(8, request.concurrency) } : {}),
     });
     if (!report.ok) throw new PreflightError(report, plan);
-    const items = request.dryRun ? [] : await pushBundle(verified, { ...request, plan, known: report.tags });
-    return { signers: [...verified.signers], plan, preflight: report, items };
+    const items = request.dryRun ? [] : await pushBundle(verified, { ...request, plan, known: report.tags, deltaChecked: true });
+    const receipt = request.receipt && !request.dryRun ? await receiptForPush(verified.bundle, plan, new Date().toISOString()) : undefined;
+    return { signers: [...verified.signers], plan, preflight: report, items, ...(receipt !== undefined ? { receipt } : {}) };
   } finally {
     await verified.close();
   }
@@ -196,6 +207,7 @@ export async function pushBundle(verified: VerifiedBundle, options: PushOptions)
   requireRandomAccess(bundle, 'push');
   checkListing(bundle);
   const plan = options.plan !== undefined ? checkPlan(options.plan, bundle, 'the plan') : planPush(bundle, options);
+  if (!options.deltaChecked) await checkOmittedInRegistry(bundle, plan, options.openRepository);
   const known = new Map((options.known ?? []).map((t) => [t.target, t]));
   const source = new BundleSource(bundle);
   const claims = new UploadClaims();

@@ -8,6 +8,7 @@ import { MediaType } from '../oci/index.js';
 import { MANIFEST_FILE } from './manifest.js';
 import { AirlockError } from '../errors.js';
 import { bundleIndexBytes } from './index-json.js';
+import { requireBases, takeFromBases } from './delta.js';
 import { openSignedBundle } from './read.js';
 import type { SignaturePolicy, Signer } from './signers.js';
 import { openVerifiedBundle, VerifiedBundle } from './verified.js';
@@ -20,6 +21,8 @@ export interface UnpackOptions {
   onProgress?: (stage: 'extracting' | 'checking', done: number, total: number) => void;
   /** Stops the extraction; the partial folder is removed and INTERRUPTED thrown. */
   signal?: AbortSignal;
+  /** For a delta: the earlier bundles (or folders) that hold the blobs it left out. */
+  bases?: readonly string[];
 }
 
 export interface UnpackResult {
@@ -83,6 +86,8 @@ export async function unpack(input: string | readonly string[], dir: string, pol
 export async function unpackBundle(verified: VerifiedBundle, dir: string, options: UnpackOptions = {}): Promise<UnpackResult> {
   VerifiedBundle.assert(verified, 'unpack');
   const bundle = verified.bundle;
+  // A delta without its base would give a layout with holes: refused before anything is written.
+  requireBases(bundle, options.bases ?? [], 'unpack');
   const dest = resolve(dir);
   if (!(await usable(dest))) {
     throw new AirlockError('FILE_EXISTS', `${dir} already exists and is not empty`, { hint: 'give a new folder for -o, or empty this one' });
@@ -118,6 +123,7 @@ export async function unpackBundle(verified: VerifiedBundle, dir: string, option
     } finally {
       await extracted.close();
     }
+    await takeFromBases(bundle, options.bases ?? [], 'unpack', staging);
     await checkGraph(staging, dir);
     if (!(await usable(dest))) throw new AirlockError('FILE_EXISTS', `${dir} was filled by something else meanwhile`, { hint: 'give a new folder' });
     await rmdir(dest).catch(() => undefined);

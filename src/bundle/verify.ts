@@ -8,6 +8,7 @@ import { MANIFEST_FILE, type BundleManifest, type FileEntry } from './manifest.j
 import { describeForm, hexOf, type OpenedBundle } from './read.js';
 import type { SignaturePolicy, Signer } from './signers.js';
 import { openVerifiedBundle } from './verified.js';
+import { checkDelta } from './delta.js';
 
 export interface Check {
   check: string;
@@ -58,7 +59,8 @@ export function checkListing(bundle: OpenedBundle): Set<string> {
     }
   }
   for (const [path, f] of listed) {
-    if (!keep.has(path) && !(f.path === 'index.json' && layout.missingIndex)) {
+    // A delta's blob marked `base` may be absent: its base holds it (see delta.ts).
+    if (!keep.has(path) && !(f.path === 'index.json' && layout.missingIndex) && f.base === undefined) {
       problems.push(`${path} is missing (listed in the signed manifest, ${f.size} bytes)`);
     }
   }
@@ -117,7 +119,7 @@ export async function verifyContents(bundle: OpenedBundle, onProgress?: (bytes: 
 
   let indexRebuilt = false;
   for (const [path, f] of expected) {
-    if (seen.has(path)) continue;
+    if (seen.has(path) || f.base !== undefined) continue;
     if (path === 'index.json' && layout.missingIndex) {
       const rebuilt = bundleIndexBytes(manifest.artifacts, manifest.files);
       if (rebuilt.length === f.size && hexOf(rebuilt) === f.sha256) {
@@ -157,10 +159,13 @@ export interface VerifyReport {
  * against the signed manifest. Throws on the first class of failure (signature,
  * then integrity, listing every problem of that class).
  */
-export async function verify(input: string | readonly string[], policy: SignaturePolicy, options: { onProgress?: (bytes: number, total: number) => void } = {}): Promise<VerifyReport> {
+export async function verify(input: string | readonly string[], policy: SignaturePolicy, options: { onProgress?: (bytes: number, total: number) => void; bases?: readonly string[] } = {}): Promise<VerifyReport> {
   const verified = await openVerifiedBundle(input, policy);
   try {
     const contents = await verifyContents(verified.bundle, options.onProgress);
+    // A delta: with --base, every blob it left out is hashed from the base too.
+    const delta = await checkDelta(verified.bundle, options.bases ?? []);
+    if (delta !== undefined) contents.checks.push(delta);
     const signers = [...verified.signers];
     const m = verified.bundle.manifest;
     return {

@@ -20,6 +20,7 @@ import {
   MANIFEST_FILE,
   SIGNATURE_FILE,
   type Artifact,
+  type BaseRef,
   type BundleManifest,
   type FileEntry,
 } from './manifest.js';
@@ -49,6 +50,8 @@ export interface WriteBundleOptions {
   spoolDir?: string;
   /** Called after each blob is written, with bytes written so far and in all. */
   onProgress?: (written: number, total: number) => void;
+  /** Delta bundles (pack --base): the bases named in airlock.json, and which one holds a blob left out. */
+  delta?: { bases: BaseRef[]; baseOf: (d: Descriptor) => string | undefined };
 }
 
 export interface WrittenBundle {
@@ -99,8 +102,14 @@ export async function writeBundle(staging: SourceTarget, roots: readonly BundleR
     artifacts.push(artifact);
   }
 
-  const sortedBlobs = [...blobs.values()].sort((a, b) => (a.digest < b.digest ? -1 : 1));
-  const blobFiles = sortedBlobs.map((b) => ({ path: `blobs/sha256/${digestHex(b.digest)}`, size: b.size, sha256: digestHex(b.digest) }));
+  const allBlobs = [...blobs.values()].sort((a, b) => (a.digest < b.digest ? -1 : 1));
+  // A delta lists every blob, marking those a base holds; only the others are written.
+  const inBase = new Map(allBlobs.map((b) => [b.digest, options.delta?.baseOf(b)] as const));
+  const sortedBlobs = allBlobs.filter((b) => inBase.get(b.digest) === undefined);
+  const blobFiles: FileEntry[] = allBlobs.map((b) => {
+    const base = inBase.get(b.digest);
+    return { path: `blobs/sha256/${digestHex(b.digest)}`, size: b.size, sha256: digestHex(b.digest), ...(base !== undefined ? { base: base as Descriptor['digest'] } : {}) };
+  });
   const indexBytes = bundleIndexBytes(artifacts, blobFiles);
   const files: FileEntry[] = [
     { path: 'oci-layout', size: LAYOUT_BYTES.length, sha256: digestHex(sha256Digest(LAYOUT_BYTES)) },
@@ -114,6 +123,7 @@ export async function writeBundle(staging: SourceTarget, roots: readonly BundleR
     spec: options.spec,
     artifacts,
     files,
+    ...(options.delta !== undefined ? { bases: options.delta.bases } : {}),
   } satisfies BundleManifest);
   const manifestBytes = Buffer.from(canonicalJson(manifest));
   const signatureBytes = options.key ? Buffer.from(canonicalJson(signPayload(manifestBytes, options.key))) : undefined;

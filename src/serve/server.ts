@@ -7,6 +7,7 @@ import { requireRandomAccess } from '../bundle/read.js';
 import type { SignaturePolicy } from '../bundle/signers.js';
 import { openVerifiedBundle, VerifiedBundle } from '../bundle/verified.js';
 import { checkListing, verifyContents, type ContentReport } from '../bundle/verify.js';
+import { requireBases } from '../bundle/delta.js';
 import { AirlockError, messageOf } from '../errors.js';
 import { answer } from './api.js';
 import { buildCatalog } from './catalog.js';
@@ -76,6 +77,8 @@ export async function serve(verified: VerifiedBundle, options: ServeOptions = {}
   // The prefix is checked through the same grammar as push's --registry.
   const prefix = options.prefix ? parseTargetRegistry(`localhost/${options.prefix}`).prefix : '';
   requireRandomAccess(bundle, 'serve');
+  // A delta serves holes: refused, naming its base (unpack --base makes a whole folder to serve).
+  requireBases(bundle, [], 'serve');
   checkListing(bundle);
   const contents = await verifyContents(bundle, options.onProgress);
   const catalog = await buildCatalog(bundle, { prefix, mapping: options.mapping ?? 'nested' });

@@ -29,6 +29,10 @@ export function register(cli: CAC): void {
         for (const line of table(rows)) processIo.out(line);
         processIo.out('');
         processIo.out(`total:    ${s.images} image(s), ${s.charts} chart(s), ${s.files} files, ${formatBytes(s.bytes)} (shared layers counted once)`);
+        if (s.delta !== undefined) {
+          processIo.out(`delta:    ${s.delta.omittedFiles} blob(s), ${formatBytes(s.delta.omittedBytes)} left out; needs its base on the far side:`);
+          for (const b of s.delta.bases) processIo.out(`base:     ${p(b.kind)} ${p(b.name)} ${p(b.digest)}`);
+        }
         if (s.root !== '') processIo.out(`note:     the layout is nested under ${p(s.root)}`);
         if (s.junk.length > 0) processIo.out(`note:     ${s.junk.length} junk file(s) ignored (${p(s.junk.slice(0, 3).join(', '))}${s.junk.length > 3 ? ', …' : ''})`);
         if (s.missingIndex) processIo.out('note:     index.json is missing; verify and unpack rebuild it from the signed manifest');

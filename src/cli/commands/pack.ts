@@ -7,7 +7,9 @@ import { strictFailure } from '../../workflows/check.js';
 import { printChartCheck } from '../chart-report.js';
 import { chartValueFlags } from '../chart-flags.js';
 import { ExitCode } from '../exit.js';
-import { formatBytes, plainNegations, positiveInt } from '../options.js';
+import { formatBytes, list, loadPublicKeys, plainNegations, positiveInt } from '../options.js';
+import { loadBase } from '../../bundle/base.js';
+import { deltaSummary } from '../../bundle/delta.js';
 import { packInputs, withPackOptions, type PackFlags } from '../pack-flags.js';
 import { Interrupt } from '../interrupt.js';
 import { mirrorRulesFromFlags, withMirrorOptions, type MirrorFlags } from '../mirror-flags.js';
@@ -20,9 +22,14 @@ export function register(cli: CAC): void {
   plainNegations(withMirrorOptions(withPackOptions(withCredentialOptions(withRegistryOptions(cli.command('pack', 'Pull charts and images into one signed, deterministic bundle tarball'))))))
     .example('  airlock pack --image nginx:1.27 --chart oci://ghcr.io/org/charts/app --chart-version 1.2.3 --key signer.key -o bundle.tar')
     .example('  airlock pack --spec airlock.yaml --key signer.key -o bundle.tar --split-size 4G')
-    .action((flags: PackFlags & MirrorFlags) =>
+    .option('--base <file>', 'Leave out blobs this holds: an earlier bundle, its airlock.json, a push receipt or an inventory (repeatable)')
+    .option('--base-key <pub>', 'Require every --base to be signed by this key (repeatable)')
+    .example('  airlock pack --spec airlock.yaml --key signer.key --base receipt.json -o delta.tar')
+    .action((flags: PackFlags & MirrorFlags & { base?: unknown; baseKey?: unknown }) =>
       runAction(async () => {
         const { spec, key } = await packInputs(flags);
+        const baseKeys = await loadPublicKeys(flags.baseKey);
+        const bases = await Promise.all(list(flags.base).map((b) => loadBase(b, baseKeys)));
         const credentials = await credentialsFromFlags(flags);
         const options = { ...registryOptions(flags), ...(credentials ? { credentials } : {}) };
         const pool = new RegistryPool(options);
@@ -41,6 +48,7 @@ export function register(cli: CAC): void {
             // SOURCE_DATE_EPOCH makes the bundle reproducible; without it, it records now.
             epoch: process.env.SOURCE_DATE_EPOCH ? defaultMtime() : Math.floor(Date.now() / 1000),
             signal: interrupt.signal,
+            bases,
             onEvent: watch.onEvent,
             checkChartImages: flags.checkChartImages === true,
             chartValues: chartValueFlags(flags),
@@ -57,6 +65,10 @@ export function register(cli: CAC): void {
             processIo.out(`${a.kind.padEnd(5)}  ${a.name}  ${a.digest.slice(0, 19)}  ${a.platforms.join(',') || '-'}  ${formatBytes(a.size)}`);
           }
           processIo.out(`wrote ${result.files.join(', ')} (${formatBytes(result.bytes)}, ${result.manifest.files.length} files, ${key ? 'signed' : 'UNSIGNED'})`);
+          if (result.manifest.bases !== undefined) {
+            const d = deltaSummary(result.manifest);
+            processIo.out(`delta:  ${d.omittedFiles} blob(s), ${formatBytes(d.omittedBytes)} left out, held by ${d.bases.map((b) => `${b.kind} ${b.name} (${b.digest})`).join(', ')}`);
+          }
           if (charts) printChartCheck(charts.report, processIo);
           if (charts?.failed) throw strictFailure(charts.report);
         } finally {

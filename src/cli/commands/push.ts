@@ -8,13 +8,14 @@ import { bundleInput, positiveInt, writeOutputFile } from '../options.js';
 import { Interrupt } from '../interrupt.js';
 import { progressMode, withProgressOption } from '../progress.js';
 import { PushWatch } from '../push-progress.js';
+import { receiptWriter, withReceiptOptions, type ReceiptFlags } from '../receipt-flags.js';
 import { printEcrPlan, printPlan, printPushed } from '../push-output.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { resumeOptions, withResumeOptions, type ResumeFlags } from '../resume-flags.js';
 import { processIo, runAction } from '../run.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
 
-interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags, ResumeFlags {
+interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags, ResumeFlags, ReceiptFlags {
   progress?: string;
   overwrite?: boolean;
   dryRun?: boolean;
@@ -27,7 +28,7 @@ interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags, ResumeF
 }
 
 export function register(cli: CAC): void {
-  withResumeOptions(withProgressOption(withCredentialOptions(withRegistryOptions(withMappingOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte')))))))
+  withReceiptOptions(withResumeOptions(withProgressOption(withCredentialOptions(withRegistryOptions(withMappingOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte'))))))))
     .option('--overwrite', 'Move a tag that already points at other content')
     .option('--preflight', 'Only check: tags, projects, push rights, bytes to send; every problem at once, nothing sent')
     .option('--dry-run', 'Print the plan (repositories, images, bytes) after the preflight, and push nothing')
@@ -46,6 +47,7 @@ export function register(cli: CAC): void {
         if (followed !== undefined) refuseMappingFlags(flags, followed);
         const choice = followed !== undefined ? { registry: followed.registry, mapping: followed.mapping.mode } : mappingFromFlags(flags, 'push');
         const policy = await signaturePolicy(flags);
+        const writeReceipt = await receiptWriter(flags);
         const credentials = await credentialsFromFlags(flags);
         const pool = new RegistryPool({ ...registryOptions(flags), ...(credentials ? { credentials } : {}), ...resumeOptions(flags, processIo) });
         const watch = new PushWatch(progressMode(flags.progress));
@@ -59,6 +61,7 @@ export function register(cli: CAC): void {
             openRepository: (ref) => pool.repository(ref),
             openHost: (host) => pool.harbor(host),
             onPlan: watch.onPlan, onEvent: watch.onEvent, onItem: watch.onItem,
+            receipt: flags.receipt !== undefined,
           }).catch(async (err: unknown) => {
             // The plan (the mapping) holds even when the registry is not ready for it: keep it, and
             // print ECR's create lines, since missing repositories are often why the preflight failed.
@@ -80,6 +83,7 @@ export function register(cli: CAC): void {
           }
           const report = { ok: true, registry: `${plan.registry.host}${plan.registry.prefix !== '' ? `/${plan.registry.prefix}` : ''}`, signers, plan, preflight, items };
           if (flags.report !== undefined) await writeOutputFile(flags.report, `${JSON.stringify(report, null, 2)}\n`);
+          await writeReceipt(result.receipt);
           if (flags.json) processIo.out(JSON.stringify(report));
           else printPushed(processIo, result);
         } finally {

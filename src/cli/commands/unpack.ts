@@ -1,7 +1,7 @@
 import type { CAC } from 'cac';
 import { unpack } from '../../bundle/unpack.js';
 import { Interrupt } from '../interrupt.js';
-import { bundleInput, formatBytes } from '../options.js';
+import { bundleInput, formatBytes, list } from '../options.js';
 import { Progress, progressMode, withProgressOption } from '../progress.js';
 import { processIo, runAction } from '../run.js';
 import { printable } from '../text.js';
@@ -12,9 +12,10 @@ export function register(cli: CAC): void {
   withProgressOption(withSignatureOptions(cli.command('unpack <...bundle>', 'Verify a bundle, then extract it safely into a new folder (an OCI layout): unpack BUNDLE DIR, or -o DIR')))
     .option('-o, --out <dir>', 'Folder to create (must not exist, or be empty); or give it after the bundle')
     .option('--json', 'Print the result as JSON')
+    .option('--base <bundle>', 'A delta: take the blobs it left out from this earlier bundle or folder (repeatable)')
     .example('  airlock unpack bundle.tar ./layout --key vendor.pub')
     .example('  airlock unpack bundle.tar.000 bundle.tar.001 -o ./layout --key vendor.pub')
-    .action((args: string[], flags: SignatureFlags & { out?: string; json?: boolean; progress?: string }) =>
+    .action((args: string[], flags: SignatureFlags & { out?: string; json?: boolean; progress?: string; base?: unknown }) =>
       runAction(async () => {
         const { bundle, dir } = await unpackTarget(args, flags.out);
         const progress = new Progress(progressMode(flags.progress));
@@ -24,6 +25,7 @@ export function register(cli: CAC): void {
         let total = 0;
         const result = await unpack(bundleInput(bundle), dir, await signaturePolicy(flags), {
           signal: interrupt.signal,
+          bases: list(flags.base),
           onProgress: (s, d, t) => progress.update((stage = s), (done = d), (total = t)),
         })
           .catch((err: unknown) => interrupt.report(err, () => (progress.done(), `interrupted: ${stage} had reached ${formatBytes(done)} of ${formatBytes(total)}; nothing was left in ${dir} (a folder appears only complete and verified); run the same command again to start over`), processIo, flags.json === true))

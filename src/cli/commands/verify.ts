@@ -1,6 +1,6 @@
 import type { CAC } from 'cac';
 import { verify } from '../../bundle/verify.js';
-import { bundleInput, formatBytes } from '../options.js';
+import { bundleInput, formatBytes, list } from '../options.js';
 import { Progress, progressMode, withProgressOption } from '../progress.js';
 import { processIo, runAction } from '../run.js';
 import { printable } from '../text.js';
@@ -11,13 +11,15 @@ export function register(cli: CAC): void {
     cli.command('verify <...bundle>', 'Prove a bundle is exactly what was signed: check the signature, then hash every byte'),
   ))
     .option('--json', 'Print a machine-readable report of every check')
+    .option('--base <bundle>', 'A delta: also check every blob it left out in this earlier bundle or folder (repeatable)')
     .example('  airlock verify bundle.tar --key vendor.pub')
     .example('  airlock verify bundle.tar.000 --key vendor.pub --key security-team.pub')
-    .action((args: string[], flags: SignatureFlags & { json?: boolean; progress?: string }) =>
+    .action((args: string[], flags: SignatureFlags & { json?: boolean; progress?: string; base?: unknown }) =>
       runAction(async () => {
         const progress = new Progress(progressMode(flags.progress));
         const report = await verify(bundleInput(args), await signaturePolicy(flags), {
           onProgress: (done, total) => progress.update('verifying', done, total),
+          bases: list(flags.base),
         }).finally(() => progress.done());
         if (flags.json) {
           processIo.out(JSON.stringify({ ok: true, ...report, signed: report.signers.length > 0 }));
