@@ -97,19 +97,23 @@ describe('values: the overlay, proven by rendering', () => {
     expect(r.proof).toEqual({ deployed: 2, off: 0, registry: REGISTRY });
   });
 
-  it('registry + image + tag + digest (ingress-nginx), leaving tag and digest pins alone', async () => {
+  it('registry + image + tag + digest (ingress-nginx) and its chroot variant, leaving tag and digest pins alone', async () => {
     const digestOf = (await bundleOf({ name: 'probe', version: '1.0.0', templates: {} }, ['registry.k8s.io/ingress-nginx/controller:v1.13.0'])).digests.get('registry.k8s.io/ingress-nginx/controller:v1.13.0')!;
     const chart: ChartSpec = {
       name: 'ingress',
       version: '1.0.0',
       values: `controller:\n  image:\n    registry: registry.k8s.io\n    image: ingress-nginx/controller\n    tag: v1.13.0\n    digest: "${digestOf}"\n`,
-      templates: { 'c.yaml': deployment('controller', '"{{ .Values.controller.image.registry }}/{{ .Values.controller.image.image }}:{{ .Values.controller.image.tag }}@{{ .Values.controller.image.digest }}"') },
+      templates: {
+        'c.yaml': deployment('controller', '"{{ .Values.controller.image.registry }}/{{ .Values.controller.image.image }}:{{ .Values.controller.image.tag }}@{{ .Values.controller.image.digest }}"'),
+        // The chroot variant: the same keys, a literal suffix on the name, no digest pin.
+        'chroot.yaml': deployment('chroot', '"{{ .Values.controller.image.registry }}/{{ .Values.controller.image.image }}-chroot:{{ .Values.controller.image.tag }}"'),
+      },
     };
-    const { bundle, tgz, digests } = await bundleOf(chart, ['registry.k8s.io/ingress-nginx/controller:v1.13.0']);
+    const { bundle, tgz, digests } = await bundleOf(chart, ['registry.k8s.io/ingress-nginx/controller:v1.13.0', 'registry.k8s.io/ingress-nginx/controller-chroot:v1.13.0']);
     expect(digests.get('registry.k8s.io/ingress-nginx/controller:v1.13.0')).toBe(digestOf);
     const r = await values(bundle, { registry: REGISTRY, policy: { keys: [pub] } });
     expect(r.entries.map((e) => [e.path, e.value])).toEqual([['controller.image.registry', REGISTRY]]);
-    expect(await renderedWith(tgz, r.text)).toEqual([`${REGISTRY}/ingress-nginx/controller:v1.13.0@${digestOf}`]);
+    expect(await renderedWith(tgz, r.text)).toEqual([`${REGISTRY}/ingress-nginx/controller-chroot:v1.13.0`, `${REGISTRY}/ingress-nginx/controller:v1.13.0@${digestOf}`]);
   });
 
   it('imageRegistry + imageNamespace + name with an empty repository (cert-manager), images in arguments, and helper-computed tags', async () => {
