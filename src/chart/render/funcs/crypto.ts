@@ -83,16 +83,39 @@ export function keyPem(key: KeyObject): string {
 }
 
 /**
- * New private keys. RSA and DSA come from node's generator (never seeded); ECDSA and
- * Ed25519 take their secret from `bytes`, so a seeded random source repeats them.
+ * RSA and DSA keys under a seeded source: node cannot seed their generation, so the
+ * seeded stream picks a key from a process-wide pool instead (32 bytes of it name the
+ * key). The same seed then gives the same key in every render of the process, and a
+ * workflow that renders a chart twenty times (images, values) generates each key once:
+ * harbor's chart makes several 2048-bit keys per render.
  */
-export function generateKey(typ: string, bytes: Bytes, rsaBits = 4096): KeyObject {
+const SEEDED_KEYS = new Map<string, KeyObject>();
+
+function slowKey(typ: 'rsa' | 'dsa', rsaBits: number, bytes: Bytes, seeded: boolean): KeyObject {
+  const make = (): KeyObject =>
+    typ === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: rsaBits }).privateKey : generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 }).privateKey;
+  if (!seeded) return make();
+  const name = `${typ}/${rsaBits}/${bytes(32).toString('hex')}`;
+  let key = SEEDED_KEYS.get(name);
+  if (key === undefined) {
+    key = make();
+    SEEDED_KEYS.set(name, key);
+  }
+  return key;
+}
+
+/**
+ * New private keys. RSA and DSA come from node's generator (repeatable only within a
+ * process, through the pool above); ECDSA and Ed25519 take their secret from `bytes`,
+ * so a seeded random source repeats them.
+ */
+export function generateKey(typ: string, bytes: Bytes, rsaBits = 4096, seeded = false): KeyObject {
   switch (typ) {
     case '':
     case 'rsa':
-      return generateKeyPairSync('rsa', { modulusLength: rsaBits }).privateKey;
+      return slowKey('rsa', rsaBits, bytes, seeded);
     case 'dsa':
-      return generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 }).privateKey;
+      return slowKey('dsa', rsaBits, bytes, seeded);
     case 'ecdsa': {
       // a P-256 scalar below the group order (rejection sampling, as Go's does in spirit)
       const n = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -412,7 +435,7 @@ export function cryptoFuncs(random: (() => number) | undefined, now: () => Date)
     return b;
   };
   const result = (f: () => Certificate): Certificate => f();
-  const newKey = () => generateKey('rsa', bytes, 2048);
+  const newKey = () => generateKey('rsa', bytes, 2048, random !== undefined);
   const withKey = (pemText: string): KeyObject => {
     try {
       return parsePrivateKeyPem(pemText);
@@ -447,7 +470,7 @@ export function cryptoFuncs(random: (() => number) | undefined, now: () => Date)
     genPrivateKey: fn(1, (t) => {
       const typ = argString(t);
       if (!['', 'rsa', 'dsa', 'ecdsa', 'ed25519'].includes(typ)) return `Unknown type ${typ}`;
-      return keyPem(generateKey(typ, bytes));
+      return keyPem(generateKey(typ, bytes, 4096, random !== undefined));
     }),
     buildCustomCert: fn(2, (c, k) => {
       const [b64cert, b64key] = [argString(c), argString(k)];
