@@ -31,6 +31,31 @@ export const FileEntrySchema = z.object({
   sha256: hex,
 });
 
+/** Kinds of artifacts attached to an image (signatures, attestations, SBOMs): see bundle/attached.ts. */
+export const ATTACHED_KINDS = ['cosign-signature', 'cosign-attestation', 'sigstore-bundle', 'sbom', 'other'] as const;
+
+/** An artifact found attached to an image or one of its platforms, carried whole. */
+export const AttachedSchema = z.object({
+  /** The `source` of the image artifact it belongs to. */
+  image: z.string().min(1),
+  /** The manifest it is attached to: the image's root or one child of its index. */
+  subject: digest,
+  /** `os/arch[/variant]` of the subject when it is a child of an index. */
+  platform: z.string().optional(),
+  kind: z.enum(ATTACHED_KINDS),
+  artifactType: z.string().optional(),
+  digest,
+  mediaType: z.string().min(1),
+  size: z.number().int().nonnegative(),
+  /** `tag`: a cosign tag (`sha256-<hex>.sig`); `referrer`: the referrers API or its fallback index. */
+  found: z.enum(['tag', 'referrer']),
+  tag: z.string().optional(),
+  /** The referrer descriptor's annotations, copied into the target's fallback index. */
+  annotations: z.record(z.string(), z.string()).optional(),
+  /** What pack checked, with --image-key: the signature verified or why not. */
+  verified: z.object({ ok: z.boolean(), detail: z.string() }).optional(),
+});
+
 export const BundleManifestSchema = z.object({
   format: z.literal(BUNDLE_FORMAT),
   tool: z.object({ name: z.literal('airlock'), version: z.string() }),
@@ -41,8 +66,12 @@ export const BundleManifestSchema = z.object({
   artifacts: z.array(ArtifactSchema),
   /** Every other file of the tar, in tar order: oci-layout, index.json, blobs/sha256/… */
   files: z.array(FileEntrySchema),
+  /** Signatures, attestations and SBOMs attached to the images (absent in older bundles). */
+  attached: z.array(AttachedSchema).optional(),
 });
 
 export type Artifact = z.infer<typeof ArtifactSchema>;
+export type Attached = z.infer<typeof AttachedSchema>;
+export type AttachedKind = Attached['kind'];
 export type FileEntry = z.infer<typeof FileEntrySchema>;
 export type BundleManifest = z.infer<typeof BundleManifestSchema>;

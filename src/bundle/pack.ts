@@ -16,13 +16,18 @@ import type { Descriptor } from '../oci/schemas.js';
 import { chartTag, chartVersionOfTag, formatImageRef, manifestReference, parseChartRef, parseImageRef, recordedChartRef, type ImageRef } from '../ref/index.js';
 import type { PrivateKey } from '../sign/index.js';
 import { walkGraph } from './graph.js';
+import type { AttachedOptions } from './attached.js';
+import { attachedRoot, carryAttached } from './attached-pack.js';
+import type { Attached } from './manifest.js';
+import { readVerified } from '../content/verify.js';
 import type { PackSpec } from './spec.js';
 import { writeBundle, type BundleRoot, type WrittenBundle } from './write.js';
 
 export type PackEvent =
   | { type: 'copy'; event: CopyEvent }
   | { type: 'artifact'; kind: 'image' | 'chart'; source: string; digest: string }
-  | { type: 'write'; written: number; total: number };
+  | { type: 'write'; written: number; total: number }
+  | { type: 'warning'; message: string };
 
 export interface PackOptions {
   output: string;
@@ -40,6 +45,10 @@ export interface PackOptions {
   epoch: number;
   onEvent?: (event: PackEvent) => void;
   signal?: AbortSignal;
+  /** Signatures, attestations, SBOMs attached to images: carried unless `false` (--no-referrers). */
+  attached?: false | Omit<AttachedOptions, 'onWarning'>;
+  /** Checks the attached cosign signatures before anything is written (bundle/image-signatures.ts). */
+  checkAttached?: (content: SourceTarget, roots: readonly BundleRoot[], attached: Attached[]) => Promise<Attached[]>;
 }
 
 export interface PackResult extends WrittenBundle {
@@ -158,6 +167,7 @@ async function packVia(
   const graphs = options.cache === undefined ? new GraphStore() : undefined;
   /** Where each copied root came from: its layers are read from there in the direct mode. */
   const origins = new Map<string, SourceTarget>();
+  let attached: Attached[] = [];
   const copier = createCopier(graphs ?? staging, {
     ...(platforms.length > 0 ? { platforms } : {}),
     concurrency: options.concurrency ?? 8,
@@ -173,6 +183,12 @@ async function packVia(
       throw new AirlockError('USAGE', `${name} is pinned by digest, but --platform would rebuild its index as ${result.root.digest}`, {
         hint: 'drop --platform to carry the pinned index whole, or pin the per-platform manifest digest instead',
       });
+    }
+    if (options.attached !== false) {
+      // Attached artifacts: discovered on the image as carried (a --platform index lists only the platforms kept).
+      const held = graphs?.get(result.root.digest) ?? (await readVerified(await staging.fetch(result.root), result.root, name));
+      const onWarning = (message: string) => options.onEvent?.({ type: 'warning', message });
+      attached.push(...(await carryAttached(repository, name, result.root, held, copier, origins, { ...options.attached, onWarning })));
     }
     options.onEvent?.({ type: 'artifact', kind: 'image', source: name, digest: result.root.digest });
     return { kind: 'image', source: name, name, root: result.root };
@@ -233,7 +249,8 @@ async function packVia(
   if (graphs !== undefined) {
     const homes = new Map<string, SourceTarget>();
     const planned = new DirectSource(graphs, staging, homes);
-    for (const root of roots) {
+    const walked = [...roots.map((r) => ({ root: r.root, source: r.source })), ...attached.map((a) => ({ root: attachedRoot(a), source: `${a.image} ${a.kind}` }))];
+    for (const root of walked) {
       const origin = origins.get(root.root.digest);
       if (origin === undefined) continue; // a chart from a file or a chart repository: staged whole
       // Only manifests and configs are read here, all from the store.
@@ -244,7 +261,11 @@ async function packVia(
     content = planned;
   }
 
+  // Image signatures are checked before a byte is written (--require-image-signatures).
+  if (options.checkAttached !== undefined) attached = await options.checkAttached(content, roots, attached);
+
   const written = await writeBundle(content, roots, {
+    ...(attached.length > 0 ? { attached } : {}),
     output: options.output,
     ...(options.splitSize !== undefined ? { splitSize: options.splitSize } : {}),
     ...(options.key ? { key: options.key } : {}),

@@ -20,6 +20,7 @@ import {
   MANIFEST_FILE,
   SIGNATURE_FILE,
   type Artifact,
+  type Attached,
   type BundleManifest,
   type FileEntry,
 } from './manifest.js';
@@ -49,6 +50,8 @@ export interface WriteBundleOptions {
   spoolDir?: string;
   /** Called after each blob is written, with bytes written so far and in all. */
   onProgress?: (written: number, total: number) => void;
+  /** Signatures, attestations and SBOMs attached to the images: their graphs are carried too. */
+  attached?: readonly Attached[];
 }
 
 export interface WrittenBundle {
@@ -99,6 +102,8 @@ export async function writeBundle(staging: SourceTarget, roots: readonly BundleR
     artifacts.push(artifact);
   }
 
+  const attached = await attachedGraphs(staging, options.attached ?? [], blobs);
+
   const sortedBlobs = [...blobs.values()].sort((a, b) => (a.digest < b.digest ? -1 : 1));
   const blobFiles = sortedBlobs.map((b) => ({ path: `blobs/sha256/${digestHex(b.digest)}`, size: b.size, sha256: digestHex(b.digest) }));
   const indexBytes = bundleIndexBytes(artifacts, blobFiles);
@@ -114,6 +119,7 @@ export async function writeBundle(staging: SourceTarget, roots: readonly BundleR
     spec: options.spec,
     artifacts,
     files,
+    ...(attached.length > 0 ? { attached } : {}),
   } satisfies BundleManifest);
   const manifestBytes = Buffer.from(canonicalJson(manifest));
   const signatureBytes = options.key ? Buffer.from(canonicalJson(signPayload(manifestBytes, options.key))) : undefined;
@@ -149,6 +155,18 @@ export async function writeBundle(staging: SourceTarget, roots: readonly BundleR
     await sink.abort();
     throw err;
   }
+}
+
+/** Adds every attached artifact's graph to `blobs`; returns them deduplicated, in a stable order. */
+async function attachedGraphs(staging: SourceTarget, attached: readonly Attached[], blobs: Map<string, Descriptor>): Promise<Attached[]> {
+  const seen = new Map<string, Attached>();
+  for (const a of attached) seen.set(`${a.image} ${a.subject} ${a.digest} ${a.tag ?? ''}`, a);
+  const sorted = [...seen.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, a]) => a);
+  for (const a of sorted) {
+    const graph = await walkGraph(staging, { mediaType: a.mediaType, digest: a.digest, size: a.size } as Descriptor, `${a.image} ${a.kind}`);
+    for (const node of graph.nodes.values()) blobs.set(node.digest, node);
+  }
+  return sorted;
 }
 
 /** Blobs fetched ahead of the one being written: at most this many, and this many bytes. */

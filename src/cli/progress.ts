@@ -39,7 +39,7 @@ export function packProgress(progress: Progress, total: number): (e: PackEvent) 
   return (e) => {
     if (e.type === 'artifact') items.done++;
     else if (e.type === 'write') progress.update('writing', e.written, e.total);
-    else {
+    else if (e.type === 'copy') {
       const c = e.event;
       if (c.type === 'blob-start') sizes.set(c.digest, c.size);
       if (c.type === 'blob-progress') done.set(c.digest, c.bytes);

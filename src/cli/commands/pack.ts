@@ -1,4 +1,5 @@
 import type { CAC } from 'cac';
+import type { PackEvent } from '../../bundle/pack.js';
 import { parseSize } from '../../archive/index.js';
 import { defaultMtime } from '../../archive/tar-writer.js';
 import { createUrlFetcher, RegistryPool } from '../../registry/index.js';
@@ -8,10 +9,15 @@ import { printChartCheck } from '../chart-report.js';
 import { chartValueFlags } from '../chart-flags.js';
 import { ExitCode } from '../exit.js';
 import { formatBytes, positiveInt } from '../options.js';
-import { packInputs, withPackOptions, type PackFlags } from '../pack-flags.js';
+import { attachedFromFlags, packInputs, withPackOptions, type PackFlags } from '../pack-flags.js';
 import { packProgress, Progress } from '../progress.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions } from '../registry-flags.js';
 import { processIo, runAction } from '../run.js';
+
+/** Warnings (an attached artifact ignored) go to stderr; everything else to the progress display. */
+function withWarnings(next: (e: PackEvent) => void): (e: PackEvent) => void {
+  return (e) => (e.type === 'warning' ? processIo.err(`airlock: warning: ${e.message}`) : next(e));
+}
 
 export function register(cli: CAC): void {
   withPackOptions(withCredentialOptions(withRegistryOptions(cli.command('pack', 'Pull charts and images into one signed, deterministic bundle tarball'))))
@@ -40,7 +46,8 @@ export function register(cli: CAC): void {
             // SOURCE_DATE_EPOCH makes the bundle reproducible; without it, it records now.
             epoch: process.env.SOURCE_DATE_EPOCH ? defaultMtime() : Math.floor(Date.now() / 1000),
             signal: controller.signal,
-            onEvent: packProgress(progress, new Set(spec.images).size + spec.charts.length),
+            onEvent: withWarnings(packProgress(progress, new Set(spec.images).size + spec.charts.length)),
+            attached: attachedFromFlags(flags),
             checkChartImages: flags.checkChartImages === true,
             chartValues: chartValueFlags(flags),
             strict: flags.strict === true,
