@@ -7,8 +7,13 @@ import { pack, type PackEvent, type PackOptions } from '../src/bundle/pack.js';
 import { openSignedBundle } from '../src/bundle/read.js';
 import { validateSpec } from '../src/bundle/spec.js';
 import { verifyContents } from '../src/bundle/verify.js';
+import { push } from '../src/bundle/push.js';
+import { parseTargetRegistry } from '../src/bundle/mapping.js';
+import { startRegistry, type RunningRegistry } from './harness/registry.js';
+import { fallbackIndex } from './helpers/attached.js';
+import { MediaType } from '../src/oci/media-types.js';
 import { createUrlFetcher, RegistryPool } from '../src/registry/index.js';
-import { generateKeyPair, parsePrivateKey, type PrivateKey } from '../src/sign/index.js';
+import { generateKeyPair, parsePrivateKey, type PrivateKey, type PublicKey } from '../src/sign/index.js';
 import { cosignAttestation, cosignSignature, pushArtifact, pushFallbackIndex, referrer, SIGSTORE_BUNDLE, SPDX } from './helpers/attached.js';
 import { makeMultiArch, makeImage, makeBlob } from './helpers/images.js';
 import { seedWithSkopeo } from './helpers/seed.js';
@@ -19,6 +24,8 @@ const cosignKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
 let dir: string;
 let key: PrivateKey;
+let pub: PublicKey;
+let target: RunningRegistry;
 let pool: RegistryPool;
 const http = createUrlFetcher({});
 
@@ -47,6 +54,8 @@ async function manifestOf(path: string) {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'airlock-referrers-'));
   key = parsePrivateKey((await generateKeyPair()).privateKeyPem, 'k.key');
+  pub = key.publicKey;
+  target = await startRegistry();
   pool = new RegistryPool({});
   await seedWithSkopeo(registry, [
     { built: multi, repo: `${ns}/app`, tag: 'v1' },
@@ -69,6 +78,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   pool.close();
+  await target?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -112,5 +122,76 @@ describe('pack carries what is attached', () => {
     expect((await manifestOf(out)).attached).toBeUndefined();
     const warnings = events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message);
     expect(warnings).toEqual([expect.stringContaining('resolves to the image itself')]);
+  });
+});
+
+/** The raw bytes of a manifest by tag or digest (GET, exact bytes). */
+async function raw(host: string, repository: string, reference: string): Promise<Buffer | undefined> {
+  const res = await fetch(`http://${host}/v2/${repository}/manifests/${reference}`, {
+    headers: { accept: [MediaType.OciManifest, MediaType.OciIndex, MediaType.DockerManifest, MediaType.DockerManifestList].join(', ') },
+  });
+  if (res.status === 404) return undefined;
+  expect(res.status).toBe(200);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+async function pushTo(bundle: string, prefix: string) {
+  const fresh = new RegistryPool({});
+  try {
+    return await push(bundle, { policy: { keys: [pub] }, registry: parseTargetRegistry(`${target.host}/${prefix}`), openRepository: (ref) => fresh.repository(ref) });
+  } finally {
+    fresh.close();
+  }
+}
+
+describe('push writes what is attached', () => {
+  it('round trip: every signature, attestation, SBOM and fallback index byte-identical on the target', async () => {
+    const out = join(dir, 'rt.tar');
+    await pack(validateSpec({ images: [image] }, 't'), options(out));
+    const result = await pushTo(out, 'rt');
+    expect(result.attached.map((a) => a.via).sort()).toEqual(['fallback-index', 'fallback-index', 'fallback-index', 'tag', 'tag']);
+    const srcRepo = `${ns}/app`;
+    const mapped = result.plan.items[0]!.repository.slice(target.host.length + 1);
+    const hex = (d: string) => d.slice(7);
+    const refs = [
+      multi.descriptor.digest,
+      ...multi.manifests.map((m) => m.descriptor.digest),
+      `sha256-${hex(multi.descriptor.digest)}.sig`,
+      `sha256-${hex(multi.descriptor.digest)}.att`,
+      `sha256-${hex(multi.descriptor.digest)}`,
+      ...multi.manifests.map((m) => `sha256-${hex(m.descriptor.digest)}`),
+      ...[sig, att, bundleRef, sbomOf(0), sbomOf(1)].map((a) => a.descriptor.digest),
+    ];
+    for (const r of refs) {
+      const want = await raw(registry, srcRepo, r);
+      expect(want, r).toBeDefined();
+      expect((await raw(target.host, mapped, r))?.equals(want!), r).toBe(true);
+    }
+  });
+
+  it('two bundles carrying referrers for one image: the fallback index holds both sets', async () => {
+    const repo = pool.repository({ registry, repository: `${ns}/app` });
+    const first = join(dir, 'first.tar');
+    await pack(validateSpec({ images: [image] }, 't'), options(first, { attached: { types: ['sbom'] } }));
+    // Later the vendor replaces the amd64 SBOM referrer list with another one.
+    const other = referrer(multi.manifests[0]!.descriptor, 'application/vnd.cyclonedx+json', '{"bomFormat":"CycloneDX"}');
+    await pushArtifact(repo, other);
+    const amd64 = multi.manifests[0]!.descriptor.digest;
+    await pushFallbackIndex(repo, amd64, [other]);
+    try {
+      const second = join(dir, 'second.tar');
+      await pack(validateSpec({ images: [image] }, 't'), options(second, { attached: { types: ['sbom'] } }));
+      await pushTo(first, 'two');
+      const mapped = `two/${ns}/app`;
+      await pushTo(second, 'two');
+      const index = JSON.parse((await raw(target.host, mapped, `sha256-${amd64.slice(7)}`))!.toString()) as { manifests: { digest: string; artifactType?: string }[] };
+      expect(index.manifests.map((m) => [m.digest, m.artifactType])).toEqual([
+        [sbomOf(0).descriptor.digest, SPDX],
+        [other.descriptor.digest, 'application/vnd.cyclonedx+json'],
+      ]);
+      expect((await raw(target.host, mapped, `sha256-${amd64.slice(7)}`))!.equals(fallbackIndex([sbomOf(0), other]))).toBe(true);
+    } finally {
+      await pushFallbackIndex(repo, amd64, [sbomOf(0)]);
+    }
   });
 });

@@ -13,6 +13,7 @@ import { BundleSource, requireRandomAccess } from './read.js';
 import type { SignaturePolicy, Signer } from './signers.js';
 import { openVerifiedBundle, VerifiedBundle } from './verified.js';
 import { checkListing } from './verify.js';
+import { pushAttached, type PushedAttached } from './attached-push.js';
 
 export { planPush, type PlannedPush, type PushPlan } from './plan.js';
 
@@ -139,6 +140,8 @@ export interface PushResult {
   preflight: PreflightReport;
   /** Empty for a dry run. */
   items: PushedItem[];
+  /** Signatures, attestations and SBOMs written beside the images (bundle/attached-push.ts). */
+  attached: PushedAttached[];
 }
 
 /**
@@ -174,7 +177,9 @@ export async function push(input: string | readonly string[], request: PushReque
     });
     if (!report.ok) throw new PreflightError(report, plan);
     const items = request.dryRun ? [] : await pushBundle(verified, { ...request, plan, known: report.tags });
-    return { signers: [...verified.signers], plan, preflight: report, items };
+    // After the images: a referrer's subject must be there before the referrer (registries may check).
+    const attached = request.dryRun ? [] : await pushAttached(verified.bundle, plan, new BundleSource(verified.bundle), request);
+    return { signers: [...verified.signers], plan, preflight: report, items, attached };
   } finally {
     await verified.close();
   }

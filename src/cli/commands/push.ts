@@ -81,7 +81,7 @@ export function register(cli: CAC): void {
             else printPlan(processIo, result);
             return;
           }
-          const report = { ok: true, registry: `${plan.registry.host}${plan.registry.prefix !== '' ? `/${plan.registry.prefix}` : ''}`, signers, plan, preflight, items };
+          const report = { ok: true, registry: `${plan.registry.host}${plan.registry.prefix !== '' ? `/${plan.registry.prefix}` : ''}`, signers, plan, preflight, items, attached: result.attached };
           if (flags.report !== undefined) await writeOutputFile(flags.report, `${JSON.stringify(report, null, 2)}\n`);
           if (flags.json) processIo.out(JSON.stringify(report));
           else printPushed(processIo, result);
