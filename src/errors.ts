@@ -42,6 +42,8 @@ export type ErrorCode =
   | 'TOO_MANY_REQUESTS'
   // a chart's images: one the bundle lacks (pack --strict), or one an overlay cannot move (values)
   | 'CHART_IMAGES'
+  // an image's cosign signature is missing or does not hold (--require-image-signatures)
+  | 'IMAGE_SIGNATURE'
   // local files and the machine
   | 'FILE_EXISTS'
   | 'IO'

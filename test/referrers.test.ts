@@ -12,6 +12,12 @@ import { parseTargetRegistry } from '../src/bundle/mapping.js';
 import { startRegistry, type RunningRegistry } from './harness/registry.js';
 import { fallbackIndex } from './helpers/attached.js';
 import { MediaType } from '../src/oci/media-types.js';
+import { verify } from '../src/bundle/verify.js';
+import { parsePublicKey } from '../src/sign/index.js';
+import { rejected } from './helpers/errors.js';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { createUrlFetcher, RegistryPool } from '../src/registry/index.js';
 import { generateKeyPair, parsePrivateKey, type PrivateKey, type PublicKey } from '../src/sign/index.js';
 import { cosignAttestation, cosignSignature, pushArtifact, pushFallbackIndex, referrer, SIGSTORE_BUNDLE, SPDX } from './helpers/attached.js';
@@ -193,5 +199,92 @@ describe('push writes what is attached', () => {
     } finally {
       await pushFallbackIndex(repo, amd64, [sbomOf(0)]);
     }
+  });
+});
+
+describe('cosign key signatures, verified offline', () => {
+  const cosignPub = parsePublicKey(cosignKey.publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'cosign.pub');
+  const wrongPub = parsePublicKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'wrong.pub');
+  const bad = makeMultiArch('ref-tampered', { layerSize: 1024 });
+  const stray = makeImage({ layers: [makeBlob('ref-stray', 1024)], label: 'stray' });
+  const badImage = `${registry}/${ns}/tampered:v1`;
+  const strayImage = `${registry}/${ns}/stray:v1`;
+
+  beforeAll(async () => {
+    await seedWithSkopeo(registry, [
+      { built: bad, repo: `${ns}/tampered`, tag: 'v1' },
+      { built: stray, repo: `${ns}/stray`, tag: 'v1' },
+    ]);
+    const repo = pool.repository({ registry, repository: `${ns}/tampered` });
+    const [amd64, arm64] = bad.manifests.map((m) => m.descriptor.digest);
+    // arm64 is signed well; amd64's signature payload lost one byte's worth of truth.
+    await pushArtifact(repo, cosignSignature([{ digest: arm64!, dockerReference: `${registry}/${ns}/tampered`, key: cosignKey.privateKey }]), `sha256-${arm64!.slice(7)}.sig`);
+    await pushArtifact(repo, cosignSignature([{ digest: amd64!, dockerReference: `${registry}/${ns}/tampered`, key: cosignKey.privateKey, tamper: true }]), `sha256-${amd64!.slice(7)}.sig`);
+    // A good signature, by the right key, for another image, stored as this one's.
+    const strayRepo = pool.repository({ registry, repository: `${ns}/stray` });
+    await pushArtifact(strayRepo, cosignSignature([{ digest: multi.descriptor.digest, dockerReference: `${registry}/${ns}/stray`, key: cosignKey.privateKey }]), `sha256-${stray.descriptor.digest.slice(7)}.sig`);
+  }, 60_000);
+
+  it('pack records a good signature as verified; verify --image-key proves it offline', async () => {
+    const out = join(dir, 'signed.tar');
+    await pack(validateSpec({ images: [image] }, 't'), options(out, { imageSignatures: { keys: [cosignPub], require: true } }));
+    const m = await manifestOf(out);
+    expect(m.attached!.find((a) => a.kind === 'cosign-signature')!.verified).toEqual({ ok: true, detail: expect.stringContaining('cosign.pub') });
+    const report = await verify(out, { keys: [pub] }, { imageSignatures: { keys: [cosignPub], require: true } });
+    expect(report.imageSignatures).toEqual([expect.objectContaining({ image, ok: true })]);
+  });
+
+  it('a tampered signature: pack --require-image-signatures names the image and platform and writes no file', async () => {
+    const out = join(dir, 'tampered.tar');
+    const err = await rejected(pack(validateSpec({ images: [badImage] }, 't'), options(out, { imageSignatures: { keys: [cosignPub], require: true } })), 'IMAGE_SIGNATURE');
+    expect(err.message).toContain(`${badImage} (linux/amd64): the signature does not verify`);
+    expect(err.message).not.toContain('arm64');
+    await expect(import('node:fs/promises').then((fs) => fs.stat(out))).rejects.toThrow();
+  });
+
+  it('verify and push of a bundle carrying it fail the same way, and push sends nothing', async () => {
+    const out = join(dir, 'tampered-carried.tar');
+    await pack(validateSpec({ images: [badImage] }, 't'), options(out, { imageSignatures: { keys: [cosignPub] } }));
+    expect((await manifestOf(out)).attached!.map((a) => [a.platform, a.verified?.ok]).sort()).toEqual([['linux/amd64', false], ['linux/arm64/v8', true]]);
+    const policy = { keys: [cosignPub], require: true };
+    const v = await rejected(verify(out, { keys: [pub] }, { imageSignatures: policy }), 'IMAGE_SIGNATURE');
+    expect(v.message).toContain(`${badImage} (linux/amd64)`);
+    const fresh = new RegistryPool({});
+    const p = await rejected(
+      push(out, { policy: { keys: [pub] }, registry: parseTargetRegistry(`${target.host}/nothing`), openRepository: (ref) => fresh.repository(ref), imageSignatures: policy }),
+      'IMAGE_SIGNATURE',
+    );
+    fresh.close();
+    expect(p.message).toContain(`${badImage} (linux/amd64)`);
+    const catalog = (await (await fetch(`http://${target.host}/v2/_catalog`)).json()) as { repositories: string[] };
+    expect(catalog.repositories.filter((r) => r.startsWith('nothing/'))).toEqual([]);
+  });
+
+  it('the CLI: pack --require-image-signatures exits 12 naming image and platform; verify --image-key passes', async () => {
+    const keys = await generateKeyPair();
+    await writeFile(join(dir, 'v.key'), keys.privateKeyPem);
+    await writeFile(join(dir, 'v.pub'), keys.publicKeyPem);
+    await writeFile(join(dir, 'cosign.pub'), cosignKey.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    const bin = new URL('../bin/airlock', import.meta.url).pathname;
+    const run = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [bin, ...args], (err, stdout, stderr) => resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? 1), stdout, stderr }));
+      });
+    const bad = await run('pack', '--image', badImage, '--key', join(dir, 'v.key'), '--image-key', join(dir, 'cosign.pub'), '--require-image-signatures', '-o', join(dir, 'cli-bad.tar'));
+    expect(bad.code).toBe(12);
+    expect(bad.stderr).toContain(`${badImage} (linux/amd64)`);
+    expect(existsSync(join(dir, 'cli-bad.tar'))).toBe(false);
+    const good = await run('pack', '--image', image, '--key', join(dir, 'v.key'), '--image-key', join(dir, 'cosign.pub'), '--require-image-signatures', '-o', join(dir, 'cli-good.tar'));
+    expect(good.code, good.stderr).toBe(0);
+    const v = await run('verify', join(dir, 'cli-good.tar'), '--key', join(dir, 'v.pub'), '--image-key', join(dir, 'cosign.pub'), '--require-image-signatures');
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stdout).toContain(`image sig: ok     ${image}: signed by`);
+  }, 60_000);
+
+  it('a wrong --image-key is refused, and so is a signature whose digest claim names another image', async () => {
+    const wrong = await rejected(pack(validateSpec({ images: [image] }, 't'), options(join(dir, 'wrong.tar'), { imageSignatures: { keys: [wrongPub], require: true } })), 'IMAGE_SIGNATURE');
+    expect(wrong.message).toContain('does not verify with any --image-key');
+    const other = await rejected(pack(validateSpec({ images: [strayImage] }, 't'), options(join(dir, 'stray.tar'), { imageSignatures: { keys: [cosignPub], require: true } })), 'IMAGE_SIGNATURE');
+    expect(other.message).toContain(`${strayImage} (linux/amd64): its payload signs ${multi.descriptor.digest}, another image`);
   });
 });

@@ -18,6 +18,7 @@ import type { PrivateKey } from '../sign/index.js';
 import { walkGraph } from './graph.js';
 import type { AttachedOptions } from './attached.js';
 import { attachedRoot, carryAttached } from './attached-pack.js';
+import { checkImageSignatures, type ImageSignaturePolicy } from './image-signatures.js';
 import type { Attached } from './manifest.js';
 import { readVerified } from '../content/verify.js';
 import type { PackSpec } from './spec.js';
@@ -47,8 +48,8 @@ export interface PackOptions {
   signal?: AbortSignal;
   /** Signatures, attestations, SBOMs attached to images: carried unless `false` (--no-referrers). */
   attached?: false | Omit<AttachedOptions, 'onWarning'>;
-  /** Checks the attached cosign signatures before anything is written (bundle/image-signatures.ts). */
-  checkAttached?: (content: SourceTarget, roots: readonly BundleRoot[], attached: Attached[]) => Promise<Attached[]>;
+  /** `--image-key`, `--require-image-signatures`: cosign signatures checked before anything is written. */
+  imageSignatures?: ImageSignaturePolicy;
 }
 
 export interface PackResult extends WrittenBundle {
@@ -262,7 +263,10 @@ async function packVia(
   }
 
   // Image signatures are checked before a byte is written (--require-image-signatures).
-  if (options.checkAttached !== undefined) attached = await options.checkAttached(content, roots, attached);
+  if (options.imageSignatures !== undefined) {
+    const images = roots.filter((r) => r.kind === 'image').map((r) => ({ source: r.source, root: r.root }));
+    attached = (await checkImageSignatures(content, images, attached, options.imageSignatures)).attached;
+  }
 
   const written = await writeBundle(content, roots, {
     ...(attached.length > 0 ? { attached } : {}),

@@ -14,6 +14,7 @@ import type { SignaturePolicy, Signer } from './signers.js';
 import { openVerifiedBundle, VerifiedBundle } from './verified.js';
 import { checkListing } from './verify.js';
 import { pushAttached, type PushedAttached } from './attached-push.js';
+import { bundleImageSignatures, type ImageSignaturePolicy } from './image-signatures.js';
 
 export { planPush, type PlannedPush, type PushPlan } from './plan.js';
 
@@ -132,6 +133,8 @@ export interface PushRequest extends PushOptions {
   createProjects?: boolean;
   /** Called with the plan before anything is sent (progress displays need its byte count). */
   onPlan?: (plan: PushPlan) => void;
+  /** `--image-key`, `--require-image-signatures`: checked before the preflight, so a failure sends nothing. */
+  imageSignatures?: ImageSignaturePolicy;
 }
 
 export interface PushResult {
@@ -164,6 +167,11 @@ export async function push(input: string | readonly string[], request: PushReque
       plan = planPush(verified.bundle, { ...request, profile });
     }
     request.onPlan?.(plan);
+    if (request.imageSignatures !== undefined) {
+      // A signature may name the image where it is going (mapped as push maps it), or where it came from.
+      const mapped = (image: string) => plan.items.filter((i) => i.source === image).map((i) => i.repository);
+      await bundleImageSignatures(verified.bundle, { ...request.imageSignatures, alsoNamed: mapped });
+    }
     // Refused before the preflight's requests, not after: nothing about the registry can change this.
     if (!request.dryRun) requireRandomAccess(verified.bundle, 'push');
     const report = await preflight(verified.bundle, plan, {

@@ -8,6 +8,7 @@ import { MANIFEST_FILE, type BundleManifest, type FileEntry } from './manifest.j
 import { describeForm, hexOf, type OpenedBundle } from './read.js';
 import type { SignaturePolicy, Signer } from './signers.js';
 import { openVerifiedBundle } from './verified.js';
+import { bundleImageSignatures, type ImageSignaturePolicy, type ImageSignatureResult } from './image-signatures.js';
 
 export interface Check {
   check: string;
@@ -147,6 +148,8 @@ export interface VerifyReport {
   artifacts: BundleManifest['artifacts'];
   files: number;
   bytes: number;
+  /** With --image-key: one result per cosign signature carried. */
+  imageSignatures?: ImageSignatureResult[];
 }
 
 /**
@@ -154,10 +157,16 @@ export interface VerifyReport {
  * against the signed manifest. Throws on the first class of failure (signature,
  * then integrity, listing every problem of that class).
  */
-export async function verify(input: string | readonly string[], policy: SignaturePolicy, options: { onProgress?: (bytes: number, total: number) => void } = {}): Promise<VerifyReport> {
+export async function verify(
+  input: string | readonly string[],
+  policy: SignaturePolicy,
+  options: { onProgress?: (bytes: number, total: number) => void; imageSignatures?: ImageSignaturePolicy } = {},
+): Promise<VerifyReport> {
   const verified = await openVerifiedBundle(input, policy);
   try {
     const contents = await verifyContents(verified.bundle, options.onProgress);
+    const images = options.imageSignatures !== undefined ? await bundleImageSignatures(verified.bundle, options.imageSignatures) : undefined;
+    if (images !== undefined) contents.checks.push({ check: 'image-signatures', ok: true, detail: `${images.filter((r) => r.ok).length} of ${images.length} cosign signature(s) verified` });
     const signers = [...verified.signers];
     const m = verified.bundle.manifest;
     return {
@@ -169,6 +178,7 @@ export async function verify(input: string | readonly string[], policy: Signatur
       artifacts: m.artifacts,
       files: contents.files,
       bytes: contents.bytes,
+      ...(images !== undefined ? { imageSignatures: images } : {}),
     };
   } finally {
     await verified.close();

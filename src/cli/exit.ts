@@ -18,6 +18,7 @@ export const ExitCode = {
   IO: 9,
   PREFLIGHT: 10,
   CHART_IMAGES: 11,
+  IMAGE_SIGNATURE: 12,
   INTERRUPTED: 130,
 } as const;
 
@@ -52,6 +53,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   TIMEOUT: ExitCode.NETWORK,
   IO: ExitCode.IO,
   CHART_IMAGES: ExitCode.CHART_IMAGES,
+  IMAGE_SIGNATURE: ExitCode.IMAGE_SIGNATURE,
   LISTEN_FAILED: ExitCode.IO,
   INTERRUPTED: ExitCode.INTERRUPTED,
   INTERNAL: ExitCode.INTERNAL,

@@ -3,11 +3,12 @@ import { AirlockError } from '../errors.js';
 import { PASSPHRASE_ENV, type PrivateKey } from '../sign/index.js';
 import { list } from './options.js';
 import { checkReferrerTypes } from '../bundle/attached.js';
+import { withImageSignatureOptions, type ImageSignatureFlags } from './image-signature-flags.js';
 import { loadSigningKey } from './passphrase.js';
 import type { ChartValueFlags } from './chart-flags.js';
 import type { RegistryFlags } from './registry-flags.js';
 
-export interface PackFlags extends RegistryFlags, ChartValueFlags {
+export interface PackFlags extends RegistryFlags, ChartValueFlags, ImageSignatureFlags {
   spec?: string;
   image?: unknown;
   images?: unknown;
@@ -31,7 +32,7 @@ export interface PackFlags extends RegistryFlags, ChartValueFlags {
 
 /** What to pack, how to sign and where to write: pack's own options. */
 export function withPackOptions<T extends { option: (raw: string, description: string) => T }>(command: T): T {
-  return command
+  return withImageSignatureOptions(command)
     .option('--spec <file>', 'airlock.yaml listing images, image lists, charts and platforms')
     .option('--image <ref>', 'An image to carry (repeatable)')
     .option('--images <file>', 'A file with one image reference a line, # comments (repeatable)')

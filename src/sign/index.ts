@@ -5,3 +5,4 @@ export * from './sign.js';
 export * from './verify.js';
 export * from './keyless.js';
 export { checkEnvelope, claimedKeyId } from './envelope.js';
+export * from './cosign.js';

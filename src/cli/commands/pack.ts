@@ -9,6 +9,7 @@ import { printChartCheck } from '../chart-report.js';
 import { chartValueFlags } from '../chart-flags.js';
 import { ExitCode } from '../exit.js';
 import { formatBytes, positiveInt } from '../options.js';
+import { imageSignaturePolicy } from '../image-signature-flags.js';
 import { attachedFromFlags, packInputs, withPackOptions, type PackFlags } from '../pack-flags.js';
 import { packProgress, Progress } from '../progress.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions } from '../registry-flags.js';
@@ -27,6 +28,7 @@ export function register(cli: CAC): void {
       runAction(async () => {
         const { spec, key } = await packInputs(flags);
         const credentials = await credentialsFromFlags(flags);
+        const imageSignatures = await imageSignaturePolicy(flags);
         const options = { ...registryOptions(flags), ...(credentials ? { credentials } : {}) };
         const pool = new RegistryPool(options);
         const http = createUrlFetcher(options);
@@ -48,6 +50,7 @@ export function register(cli: CAC): void {
             signal: controller.signal,
             onEvent: withWarnings(packProgress(progress, new Set(spec.images).size + spec.charts.length)),
             attached: attachedFromFlags(flags),
+            ...(imageSignatures ? { imageSignatures } : {}),
             checkChartImages: flags.checkChartImages === true,
             chartValues: chartValueFlags(flags),
             strict: flags.strict === true,

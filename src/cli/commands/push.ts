@@ -10,8 +10,9 @@ import { printEcrPlan, printPlan, printPushed } from '../push-output.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { processIo, runAction } from '../run.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
+import { imageSignaturePolicy, withImageSignatureOptions, type ImageSignatureFlags } from '../image-signature-flags.js';
 
-interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags {
+interface PushFlags extends SignatureFlags, ImageSignatureFlags, RegistryFlags, MappingFlags {
   overwrite?: boolean;
   dryRun?: boolean;
   preflight?: boolean;
@@ -23,7 +24,7 @@ interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags {
 }
 
 export function register(cli: CAC): void {
-  withCredentialOptions(withRegistryOptions(withMappingOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte')))))
+  withCredentialOptions(withRegistryOptions(withMappingOptions(withImageSignatureOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte'))))))
     .option('--overwrite', 'Move a tag that already points at other content')
     .option('--preflight', 'Only check: tags, projects, push rights, bytes to send; every problem at once, nothing sent')
     .option('--dry-run', 'Print the plan (repositories, images, bytes) after the preflight, and push nothing')
@@ -42,6 +43,7 @@ export function register(cli: CAC): void {
         if (followed !== undefined) refuseMappingFlags(flags, followed);
         const choice = followed !== undefined ? { registry: followed.registry, mapping: followed.mapping.mode } : mappingFromFlags(flags, 'push');
         const policy = await signaturePolicy(flags);
+        const imageSignatures = await imageSignaturePolicy(flags);
         const credentials = await credentialsFromFlags(flags);
         const pool = new RegistryPool({ ...registryOptions(flags), ...(credentials ? { credentials } : {}) });
         const progress = new Progress(processIo);
@@ -55,6 +57,7 @@ export function register(cli: CAC): void {
           const result = await push(bundleInput(args), {
             ...choice, policy, signal: controller.signal, dryRun: checkOnly, overwrite: flags.overwrite === true, createProjects: flags.createProjects === true,
             ...(followed !== undefined ? { plan: followed } : {}),
+            ...(imageSignatures ? { imageSignatures } : {}),
             concurrency: positiveInt(flags.concurrency, '--concurrency') ?? 4,
             openRepository: (ref) => pool.repository(ref),
             openHost: (host) => pool.harbor(host),

@@ -5,18 +5,21 @@ import { Progress } from '../progress.js';
 import { processIo, runAction } from '../run.js';
 import { printable } from '../text.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
+import { imageSignaturePolicy, withImageSignatureOptions, type ImageSignatureFlags } from '../image-signature-flags.js';
 
 export function register(cli: CAC): void {
-  withSignatureOptions(
+  withImageSignatureOptions(withSignatureOptions(
     cli.command('verify <...bundle>', 'Prove a bundle is exactly what was signed: check the signature, then hash every byte'),
-  )
+  ))
     .option('--json', 'Print a machine-readable report of every check')
     .example('  airlock verify bundle.tar --key vendor.pub')
     .example('  airlock verify bundle.tar.000 --key vendor.pub --key security-team.pub')
-    .action((args: string[], flags: SignatureFlags & { json?: boolean }) =>
+    .action((args: string[], flags: SignatureFlags & ImageSignatureFlags & { json?: boolean }) =>
       runAction(async () => {
         const progress = new Progress(processIo);
+        const imageSignatures = await imageSignaturePolicy(flags);
         const report = await verify(bundleInput(args), await signaturePolicy(flags), {
+          ...(imageSignatures ? { imageSignatures } : {}),
           onProgress: (done, total) => progress.update('verifying', done, total),
         });
         progress.done();
@@ -30,6 +33,7 @@ export function register(cli: CAC): void {
         const images = report.artifacts.filter((a) => a.kind === 'image').length;
         processIo.out(`contents:  ${images} image(s), ${report.artifacts.length - images} chart(s); ${report.files} files, ${formatBytes(report.bytes)}, every one matches the signed manifest`);
         for (const c of report.checks.slice(2)) processIo.out(`note:      ${printable(c.detail)}`);
+        for (const r of report.imageSignatures ?? []) processIo.out(`image sig: ${r.ok ? 'ok    ' : 'FAILED'} ${printable(`${r.image}${r.platform ? ` (${r.platform})` : ''}: ${r.detail}`)}`);
         processIo.out('OK');
       }, flags.json === true),
     );
