@@ -13,6 +13,7 @@ import { startRegistry, type RunningRegistry } from './harness/registry.js';
 import { fallbackIndex } from './helpers/attached.js';
 import { MediaType } from '../src/oci/media-types.js';
 import { verify } from '../src/bundle/verify.js';
+import { inspect } from '../src/bundle/inspect.js';
 import { parsePublicKey } from '../src/sign/index.js';
 import { rejected } from './helpers/errors.js';
 import { execFile } from 'node:child_process';
@@ -232,6 +233,16 @@ describe('cosign key signatures, verified offline', () => {
     expect(m.attached!.find((a) => a.kind === 'cosign-signature')!.verified).toEqual({ ok: true, detail: expect.stringContaining('cosign.pub') });
     const report = await verify(out, { keys: [pub] }, { imageSignatures: { keys: [cosignPub], require: true } });
     expect(report.imageSignatures).toEqual([expect.objectContaining({ image, ok: true })]);
+  });
+
+  it('inspect shows, per image and platform, the count and kind of attached artifacts and whether signatures were verified', async () => {
+    const s = await inspect(join(dir, 'signed.tar'));
+    expect(s.attached).toHaveLength(3);
+    expect(s.attached).toEqual(expect.arrayContaining([
+      { image, platform: 'index', kinds: { 'cosign-attestation': 1, 'cosign-signature': 1, 'sigstore-bundle': 1 }, signatures: { verified: 1, failed: 0, unchecked: 0 } },
+      { image, platform: 'linux/amd64', kinds: { sbom: 1 }, signatures: { verified: 0, failed: 0, unchecked: 0 } },
+      { image, platform: 'linux/arm64/v8', kinds: { sbom: 1 }, signatures: { verified: 0, failed: 0, unchecked: 0 } },
+    ]));
   });
 
   it('a tampered signature: pack --require-image-signatures names the image and platform and writes no file', async () => {

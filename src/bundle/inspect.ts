@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type { SignatureFile } from '../sign/index.js';
 import { claimedKeyId } from '../sign/envelope.js';
 import type { Artifact } from './manifest.js';
+import { countAttached, type AttachedCount } from './attached-summary.js';
 import { describeForm, openSignedBundle, type OpenedBundle } from './read.js';
 
 export interface ClaimedSigner {
@@ -25,6 +26,8 @@ export interface BundleSummary {
   junk: string[];
   root: string;
   missingIndex: boolean;
+  /** Signatures, attestations, SBOMs per image and platform (what pack recorded; unverified here). */
+  attached: AttachedCount[];
 }
 
 /** Who a signature says signed it: unverified metadata, shown as such. */
@@ -64,6 +67,7 @@ export function summarize(bundle: OpenedBundle): BundleSummary {
     junk: bundle.junk,
     root: bundle.layout.root,
     missingIndex: bundle.layout.missingIndex,
+    attached: countAttached(m.attached ?? []),
   };
 }
 
