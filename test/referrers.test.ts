@@ -14,6 +14,7 @@ import { fallbackIndex } from './helpers/attached.js';
 import { MediaType } from '../src/oci/media-types.js';
 import { verify } from '../src/bundle/verify.js';
 import { inspect } from '../src/bundle/inspect.js';
+import { startFakeReferrers } from './harness/fake-referrers.js';
 import { parsePublicKey } from '../src/sign/index.js';
 import { rejected } from './helpers/errors.js';
 import { execFile } from 'node:child_process';
@@ -298,4 +299,49 @@ describe('cosign key signatures, verified offline', () => {
     const other = await rejected(pack(validateSpec({ images: [strayImage] }, 't'), options(join(dir, 'stray.tar'), { imageSignatures: { keys: [cosignPub], require: true } })), 'IMAGE_SIGNATURE');
     expect(other.message).toContain(`${strayImage} (linux/amd64): its payload signs ${multi.descriptor.digest}, another image`);
   });
+});
+
+describe('the referrers API (a fake endpoint in front of the real registry)', () => {
+  const extra = [
+    referrer(multi.manifests[0]!.descriptor, 'application/vnd.cyclonedx+json', '{"bomFormat":"CycloneDX","n":1}'),
+    referrer(multi.manifests[0]!.descriptor, 'application/vnd.example.scan+json', '{"scan":"clean"}'),
+  ];
+  const plain = (d: { mediaType: string; digest: string; size: number; artifactType?: string; annotations?: Record<string, string> }) => ({ ...d });
+
+  it('pack follows Link pages, honours the artifactType filter, and push uses the target\'s API instead of the fallback tag', async () => {
+    const repo = pool.repository({ registry, repository: `${ns}/app` });
+    for (const e of extra) await pushArtifact(repo, e);
+    const source = await startFakeReferrers(registry, { pageSize: 2 });
+    const targetApi = await startFakeReferrers(target.host);
+    try {
+      source.table.set(multi.descriptor.digest, [plain(bundleRef.descriptor)]);
+      source.table.set(multi.manifests[0]!.descriptor.digest, [sbomOf(0), ...extra].map((a) => plain(a.descriptor)));
+      source.table.set(multi.manifests[1]!.descriptor.digest, [plain(sbomOf(1).descriptor)]);
+      const viaApi = `${source.host}/${ns}/app:v1`;
+      const out = join(dir, 'api.tar');
+      await pack(validateSpec({ images: [viaApi] }, 't'), options(out));
+      const m = await manifestOf(out);
+      const amd64 = multi.manifests[0]!.descriptor.digest;
+      expect(m.attached!.filter((a) => a.subject === amd64).map((a) => a.digest).sort()).toEqual([sbomOf(0), ...extra].map((a) => a.descriptor.digest).sort());
+      expect(m.attached!).toHaveLength(7);
+      expect(source.requests).toContain(`/v2/${ns}/app/referrers/${amd64}?page=1`);
+
+      source.requests.length = 0;
+      const only = join(dir, 'api-cdx.tar');
+      await pack(validateSpec({ images: [viaApi] }, 't'), options(only, { attached: { types: ['application/vnd.cyclonedx+json'] } }));
+      expect((await manifestOf(only)).attached!.map((a) => a.digest)).toEqual([extra[0]!.descriptor.digest]);
+      expect(source.requests.some((r) => r.includes('artifactType=application%2Fvnd.cyclonedx%2Bjson'))).toBe(true);
+
+      const fresh = new RegistryPool({});
+      const result = await push(out, { policy: { keys: [pub] }, registry: parseTargetRegistry(`${targetApi.host}/api`), openRepository: (ref) => fresh.repository(ref) });
+      fresh.close();
+      expect(result.attached.filter((a) => a.via === 'referrers-api')).toHaveLength(5);
+      const mapped = result.plan.items[0]!.repository.slice(targetApi.host.length + 1);
+      expect(await raw(target.host, mapped, `sha256-${amd64.slice(7)}`)).toBeUndefined();
+      for (const a of [sbomOf(0), ...extra]) expect((await raw(target.host, mapped, a.descriptor.digest))?.equals(a.manifest)).toBe(true);
+    } finally {
+      await source.stop();
+      await targetApi.stop();
+    }
+  }, 60_000);
 });

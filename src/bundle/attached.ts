@@ -119,7 +119,9 @@ export async function discoverAttached(
     }
     let referrers: Descriptor[];
     if (api) {
-      referrers = await repo.referrers!(subject.digest);
+      // One artifactType asked for: the registry may filter it (the result is filtered again below).
+      const only = options.types?.length === 1 && options.types[0]!.includes('/') ? options.types[0] : undefined;
+      referrers = await repo.referrers!(subject.digest, only);
     } else {
       referrers = await fallbackIndex(repo, subject, image, await has(`sha256-${hex}`), options);
     }
