@@ -12,6 +12,7 @@ import { parseTargetRegistry } from '../src/bundle/mapping.js';
 import { startRegistry, type RunningRegistry } from './harness/registry.js';
 import { fallbackIndex } from './helpers/attached.js';
 import { MediaType } from '../src/oci/media-types.js';
+import type { Descriptor } from '../src/oci/schemas.js';
 import { verify } from '../src/bundle/verify.js';
 import { inspect } from '../src/bundle/inspect.js';
 import { startFakeReferrers } from './harness/fake-referrers.js';
@@ -306,7 +307,7 @@ describe('the referrers API (a fake endpoint in front of the real registry)', ()
     referrer(multi.manifests[0]!.descriptor, 'application/vnd.cyclonedx+json', '{"bomFormat":"CycloneDX","n":1}'),
     referrer(multi.manifests[0]!.descriptor, 'application/vnd.example.scan+json', '{"scan":"clean"}'),
   ];
-  const plain = (d: { mediaType: string; digest: string; size: number; artifactType?: string; annotations?: Record<string, string> }) => ({ ...d });
+  const plain = (d: Descriptor): Descriptor => ({ ...d });
 
   it('pack follows Link pages, honours the artifactType filter, and push uses the target\'s API instead of the fallback tag', async () => {
     const repo = pool.repository({ registry, repository: `${ns}/app` });
