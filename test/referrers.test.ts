@@ -124,6 +124,16 @@ describe('pack carries what is attached', () => {
     expect(((await manifestOf(sboms)).attached ?? []).map((a) => a.kind).sort()).toEqual(['sbom', 'sbom', 'sigstore-bundle']);
   });
 
+  it('with --cache the same attached artifacts are carried, and the bundle is byte-identical', async () => {
+    const direct = join(dir, 'direct.tar');
+    const cached = join(dir, 'cached.tar');
+    await pack(validateSpec({ images: [image] }, 't'), options(direct));
+    await pack(validateSpec({ images: [image] }, 't'), options(cached, { cache: join(dir, 'cache') }));
+    const { readFile } = await import('node:fs/promises');
+    expect((await readFile(cached)).equals(await readFile(direct))).toBe(true);
+    expect((await manifestOf(cached)).attached).toHaveLength(5);
+  });
+
   it('ignores, with a warning, a fallback tag that resolves to the image itself', async () => {
     const out = join(dir, 'selfish.tar');
     const events: PackEvent[] = [];

@@ -3,11 +3,12 @@ import { sha256Digest } from '../content/digest.js';
 import type { DestinationTarget, SourceTarget } from '../content/target.js';
 import { MANIFEST_SIZE_LIMIT, readVerified } from '../content/verify.js';
 import { createCopier } from '../copy/index.js';
-import { AirlockError, isAirlockError } from '../errors.js';
+import { AirlockError } from '../errors.js';
 import { digestHex } from '../oci/digest.js';
 import { MediaType } from '../oci/media-types.js';
 import type { Descriptor } from '../oci/schemas.js';
 import type { Attached } from './manifest.js';
+import { resolveOrNone } from './attached.js';
 import { plannedTarget, type PushPlan } from './plan.js';
 import type { OpenedBundle } from './read.js';
 
@@ -40,15 +41,6 @@ export interface PushedAttached {
   tag?: string;
   /** `tag`, `referrers-api` (the target indexes it by its subject) or `fallback-index`. */
   via: 'tag' | 'referrers-api' | 'fallback-index';
-}
-
-async function resolveOrNone(repo: PushTarget, reference: string): Promise<Descriptor | undefined> {
-  try {
-    return await repo.resolve(reference);
-  } catch (err) {
-    if (isAirlockError(err, 'NOT_FOUND')) return undefined;
-    throw err;
-  }
 }
 
 /**

@@ -74,7 +74,8 @@ export function subjectsOf(root: Descriptor, rootBytes: Buffer): Subject[] {
   return subjects;
 }
 
-async function resolveOrNone(repo: SourceTarget, tag: string): Promise<Descriptor | undefined> {
+/** A tag's descriptor, or undefined where the tag does not exist. */
+export async function resolveOrNone(repo: Pick<SourceTarget, 'resolve'>, tag: string): Promise<Descriptor | undefined> {
   try {
     return await repo.resolve(tag);
   } catch (err) {
