@@ -1,4 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +22,7 @@ import { parsePublicKey } from '../src/sign/index.js';
 import { rejected } from './helpers/errors.js';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir as mkdirp, writeFile } from 'node:fs/promises';
 import { createUrlFetcher, RegistryPool } from '../src/registry/index.js';
 import { generateKeyPair, parsePrivateKey, type PrivateKey, type PublicKey } from '../src/sign/index.js';
 import { cosignAttestation, cosignSignature, pushArtifact, pushFallbackIndex, referrer, SIGSTORE_BUNDLE, SPDX } from './helpers/attached.js';
@@ -355,4 +357,51 @@ describe('the referrers API (a fake endpoint in front of the real registry)', ()
       await targetApi.stop();
     }
   }, 60_000);
+});
+
+describe('keyless image signatures, offline, against a test CA', () => {
+  const IDENTITY = 'https://github.com/acme/release/.github/workflows/sign.yml@refs/heads/main';
+  const ISSUER = 'https://token.actions.githubusercontent.com';
+  const signed = makeImage({ layers: [makeBlob('ref-keyless', 1024)], label: 'keyless' });
+  const keylessImage = `${registry}/${ns}/keyless:v1`;
+  let rootPath: string;
+
+  beforeAll(async () => {
+    const ca = join(dir, 'ca');
+    await mkdirp(ca);
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: ca, stdio: ['ignore', 'ignore', 'pipe'] });
+    openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'ca.key');
+    await writeFile(join(ca, 'ca.cnf'), ['[req]', 'distinguished_name=dn', 'prompt=no', '[dn]', 'O=airlock-test', 'CN=ca', '[ext]', 'basicConstraints=critical,CA:true,pathlen:1', 'keyUsage=critical,keyCertSign,cRLSign', 'subjectKeyIdentifier=hash'].join('\n'));
+    openssl('req', '-new', '-x509', '-key', 'ca.key', '-config', 'ca.cnf', '-extensions', 'ext', '-days', '3650', '-out', 'ca.pem');
+    openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'leaf.key');
+    openssl('req', '-new', '-key', 'leaf.key', '-subj', '/O=airlock-test', '-out', 'leaf.csr');
+    await writeFile(join(ca, 'leaf.ext'), ['basicConstraints=critical,CA:false', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=codeSigning', 'authorityKeyIdentifier=keyid', 'subjectKeyIdentifier=hash', `subjectAltName=URI:${IDENTITY}`, `1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:${ISSUER}`].join('\n'));
+    openssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'leaf.ext', '-out', 'leaf.pem');
+    const caDer = Buffer.from((await readFile(join(ca, 'ca.pem'), 'utf8')).replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    rootPath = join(ca, 'trusted_root.json');
+    await writeFile(rootPath, JSON.stringify({
+      mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+      tlogs: [],
+      certificateAuthorities: [{ subject: { organization: 'airlock-test', commonName: 'ca' }, uri: 'https://ca.airlock.test', certChain: { certificates: [{ rawBytes: caDer.toString('base64') }] }, validFor: { start: '2000-01-01T00:00:00.000Z' } }],
+      ctlogs: [],
+      timestampAuthorities: [],
+    }));
+    await seedWithSkopeo(registry, [{ built: signed, repo: `${ns}/keyless`, tag: 'v1' }]);
+    const leafKey = createPrivateKey(await readFile(join(ca, 'leaf.key'), 'utf8'));
+    const sigArtifact = cosignSignature([{ digest: signed.descriptor.digest, dockerReference: `${registry}/${ns}/keyless`, key: leafKey, certificate: await readFile(join(ca, 'leaf.pem'), 'utf8') }]);
+    await pushArtifact(pool.repository({ registry, repository: `${ns}/keyless` }), sigArtifact, `sha256-${signed.descriptor.digest.slice(7)}.sig`);
+  }, 60_000);
+
+  it('verifies with the exact identity and issuer; one character off in either is refused', async () => {
+    const policy = (identity: string, issuer: string) => ({ keys: [], require: true, keyless: { trustedRootPath: rootPath, certificateIdentity: identity, certificateIssuer: issuer } });
+    const out = join(dir, 'keyless.tar');
+    await pack(validateSpec({ images: [keylessImage] }, 't'), options(out, { imageSignatures: policy(IDENTITY, ISSUER) }));
+    expect((await manifestOf(out)).attached![0]!.verified).toEqual({ ok: true, detail: `signed by ${IDENTITY} (issuer ${ISSUER})` });
+    const report = await verify(out, { keys: [pub] }, { imageSignatures: policy(IDENTITY, ISSUER) });
+    expect(report.imageSignatures![0]!.ok).toBe(true);
+    const id = await rejected(verify(out, { keys: [pub] }, { imageSignatures: policy(`${IDENTITY}x`, ISSUER) }), 'IMAGE_SIGNATURE');
+    expect(id.message).toContain(`${keylessImage} (linux/amd64): its certificate names "${IDENTITY}"`);
+    const iss = await rejected(verify(out, { keys: [pub] }, { imageSignatures: policy(IDENTITY, ISSUER.replace('https', 'http')) }), 'IMAGE_SIGNATURE');
+    expect(iss.message).toContain("its certificate's OIDC issuer");
+  });
 });

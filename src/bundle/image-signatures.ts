@@ -3,7 +3,17 @@ import { MANIFEST_SIZE_LIMIT, readVerified } from '../content/verify.js';
 import { AirlockError } from '../errors.js';
 import { ManifestSchema, type Descriptor } from '../oci/schemas.js';
 import { parseImageRef } from '../ref/index.js';
-import { COSIGN_SIGNATURE_ANNOTATION, cosignSigner, fingerprint, parseSimpleSigning, SIMPLE_SIGNING_TYPE, type PublicKey } from '../sign/index.js';
+import {
+  COSIGN_CERTIFICATE_ANNOTATION,
+  COSIGN_SIGNATURE_ANNOTATION,
+  cosignKeylessSigner,
+  cosignSigner,
+  fingerprint,
+  parseSimpleSigning,
+  SIMPLE_SIGNING_TYPE,
+  type ImageKeylessPolicy,
+  type PublicKey,
+} from '../sign/index.js';
 import { subjectsOf } from './attached.js';
 import { walkGraph } from './graph.js';
 import type { Attached } from './manifest.js';
@@ -15,6 +25,8 @@ export interface ImageSignaturePolicy {
   keys: readonly PublicKey[];
   /** A missing or failed signature is fatal, before anything is written or pushed. */
   require?: boolean;
+  /** Keyless signatures: a certificate in the `.sig` layer's annotations, checked against a trusted root. */
+  keyless?: ImageKeylessPolicy;
   /** Repositories a signature may also name besides the image's own (push: where it is mapped to). */
   alsoNamed?: (image: string) => readonly string[];
 }
@@ -40,6 +52,15 @@ function repositoriesOf(image: string): string[] {
   return ref.registry === 'docker.io' ? [name, `index.docker.io/${ref.repository}`] : [name];
 }
 
+/** Who made a signature: a --image-key, or a certificate the trusted root vouches for (keyless). */
+async function signerOf(payload: Buffer, signature: string, certificate: string | undefined, policy: ImageSignaturePolicy): Promise<{ signer: string } | { problem: string }> {
+  const key = cosignSigner(payload, signature, policy.keys);
+  if (key !== undefined) return { signer: `${fingerprint(key.keyId)} (${key.source})` };
+  if (certificate !== undefined && policy.keyless !== undefined) return cosignKeylessSigner(payload, signature, certificate, policy.keyless);
+  if (certificate !== undefined && policy.keys.length === 0) return { problem: 'it is a keyless signature, and no --image-trusted-root was given' };
+  return { problem: 'the signature does not verify with any --image-key (wrong key, or the payload was altered)' };
+}
+
 /** Checks one `.sig` manifest: the first layer that verifies with a key and names this subject and image wins. */
 async function checkSignature(source: SourceTarget, a: Attached, policy: ImageSignaturePolicy): Promise<{ ok: boolean; detail: string }> {
   const desc = { mediaType: a.mediaType, digest: a.digest, size: a.size } as Descriptor;
@@ -51,9 +72,9 @@ async function checkSignature(source: SourceTarget, a: Attached, policy: ImageSi
     const signature = layer.annotations?.[COSIGN_SIGNATURE_ANNOTATION];
     if (layer.mediaType !== SIMPLE_SIGNING_TYPE || signature === undefined || layer.size > MANIFEST_SIZE_LIMIT) continue;
     const payload = await readVerified(await source.fetch(layer), layer, `signature payload ${layer.digest}`);
-    const key = cosignSigner(payload, signature, policy.keys);
-    if (key === undefined) {
-      problem = 'the signature does not verify with any --image-key (wrong key, or the payload was altered)';
+    const signer = await signerOf(payload, signature, layer.annotations?.[COSIGN_CERTIFICATE_ANNOTATION], policy);
+    if ('problem' in signer) {
+      problem = signer.problem;
       continue;
     }
     const claim = parseSimpleSigning(payload);
@@ -64,7 +85,7 @@ async function checkSignature(source: SourceTarget, a: Attached, policy: ImageSi
     } else if (!names.includes(claim.dockerReference)) {
       problem = `its payload was signed for ${claim.dockerReference || '(no docker-reference)'}, not ${names.join(' or ')}`;
     } else {
-      return { ok: true, detail: `signed by ${fingerprint(key.keyId)} (${key.source})` };
+      return { ok: true, detail: `signed by ${signer.signer}` };
     }
   }
   return { ok: false, detail: problem };
@@ -84,13 +105,13 @@ export async function checkImageSignatures(
   attached: readonly Attached[],
   policy: ImageSignaturePolicy,
 ): Promise<{ attached: Attached[]; results: ImageSignatureResult[] }> {
-  if (policy.require && policy.keys.length === 0) {
-    throw new AirlockError('USAGE', '--require-image-signatures needs at least one --image-key', { hint: 'give the vendor\'s cosign public key with --image-key cosign.pub' });
+  if (policy.require && policy.keys.length === 0 && policy.keyless === undefined) {
+    throw new AirlockError('USAGE', '--require-image-signatures needs at least one --image-key (or the --image-trusted-root flags)', { hint: 'give the vendor\'s cosign public key with --image-key cosign.pub' });
   }
   const results: ImageSignatureResult[] = [];
   const checked: Attached[] = [];
   for (const a of attached) {
-    if (a.kind !== 'cosign-signature' || a.found !== 'tag' || policy.keys.length === 0) {
+    if (a.kind !== 'cosign-signature' || a.found !== 'tag' || (policy.keys.length === 0 && policy.keyless === undefined)) {
       checked.push(a);
       continue;
     }

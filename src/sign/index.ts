@@ -6,3 +6,4 @@ export * from './verify.js';
 export * from './keyless.js';
 export { checkEnvelope, claimedKeyId } from './envelope.js';
 export * from './cosign.js';
+export * from './cosign-keyless.js';

@@ -43,13 +43,13 @@ export function simpleSigningPayload(digest: string, dockerReference: string): B
 }
 
 /** A cosign `.sig` manifest: one simple-signing layer per signature, the signature in its annotation. */
-export function cosignSignature(signatures: { digest: string; dockerReference: string; key: KeyObject; tamper?: boolean }[]): Artifact {
+export function cosignSignature(signatures: { digest: string; dockerReference: string; key: KeyObject; tamper?: boolean; certificate?: string }[]): Artifact {
   const layers = signatures.map((s) => {
     const payload = simpleSigningPayload(s.digest, s.dockerReference);
     const signature = sign('sha256', payload, s.key).toString('base64');
     // One byte of the payload changed after signing: the signature no longer holds.
     const bytes = s.tamper ? Buffer.from(payload.toString().replace('signature"', 'signaturE"')) : payload;
-    return blob(bytes, SIMPLE_SIGNING, { 'dev.cosignproject.cosign/signature': signature });
+    return blob(bytes, SIMPLE_SIGNING, { 'dev.cosignproject.cosign/signature': signature, ...(s.certificate ? { 'dev.sigstore.cosign/certificate': s.certificate } : {}) });
   });
   const config = blob(
     Buffer.from(JSON.stringify({ architecture: '', config: {}, created: '0001-01-01T00:00:00Z', history: [{ created: '0001-01-01T00:00:00Z' }], os: '', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.descriptor.digest) } })),
