@@ -45,6 +45,8 @@ export type ErrorCode =
   // a delta bundle's left-out blobs: no base given, the wrong base, or a target that lacks them
   | 'BASE_MISSING'
   | 'BASE_MISMATCH'
+  // an image's cosign signature is missing or does not hold (--require-image-signatures)
+  | 'IMAGE_SIGNATURE'
   // local files and the machine
   | 'FILE_EXISTS'
   | 'IO'

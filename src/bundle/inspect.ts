@@ -3,6 +3,7 @@ import type { SignatureFile } from '../sign/index.js';
 import { claimedKeyId } from '../sign/envelope.js';
 import { deltaSummary, type DeltaSummary } from './delta.js';
 import type { Artifact } from './manifest.js';
+import { countAttached, type AttachedCount } from './attached-summary.js';
 import { describeForm, openSignedBundle, type OpenedBundle } from './read.js';
 
 export interface ClaimedSigner {
@@ -28,6 +29,8 @@ export interface BundleSummary {
   missingIndex: boolean;
   /** A delta bundle: the bases it needs and what it left out. */
   delta?: DeltaSummary;
+  /** Signatures, attestations, SBOMs per image and platform (what pack recorded; unverified here). */
+  attached: AttachedCount[];
 }
 
 /** Who a signature says signed it: unverified metadata, shown as such. */
@@ -68,6 +71,7 @@ export function summarize(bundle: OpenedBundle): BundleSummary {
     root: bundle.layout.root,
     missingIndex: bundle.layout.missingIndex,
     ...(m.bases !== undefined ? { delta: deltaSummary(m) } : {}),
+    attached: countAttached(m.attached ?? []),
   };
 }
 

@@ -42,6 +42,31 @@ export const BaseRefSchema = z.object({
   name: z.string(),
 });
 
+/** Kinds of artifacts attached to an image (signatures, attestations, SBOMs): see bundle/attached.ts. */
+export const ATTACHED_KINDS = ['cosign-signature', 'cosign-attestation', 'sigstore-bundle', 'sbom', 'other'] as const;
+
+/** An artifact found attached to an image or one of its platforms, carried whole. */
+export const AttachedSchema = z.object({
+  /** The `source` of the image artifact it belongs to. */
+  image: z.string().min(1),
+  /** The manifest it is attached to: the image's root or one child of its index. */
+  subject: digest,
+  /** `os/arch[/variant]` of the subject when it is a child of an index. */
+  platform: z.string().optional(),
+  kind: z.enum(ATTACHED_KINDS),
+  artifactType: z.string().optional(),
+  digest,
+  mediaType: z.string().min(1),
+  size: z.number().int().nonnegative(),
+  /** `tag`: a cosign tag (`sha256-<hex>.sig`); `referrer`: the referrers API or its fallback index. */
+  found: z.enum(['tag', 'referrer']),
+  tag: z.string().optional(),
+  /** The referrer descriptor's annotations, copied into the target's fallback index. */
+  annotations: z.record(z.string(), z.string()).optional(),
+  /** What pack checked, with --image-key: the signature verified or why not. */
+  verified: z.object({ ok: z.boolean(), detail: z.string() }).optional(),
+});
+
 export const BundleManifestSchema = z.object({
   format: z.literal(BUNDLE_FORMAT),
   tool: z.object({ name: z.literal('airlock'), version: z.string() }),
@@ -54,9 +79,13 @@ export const BundleManifestSchema = z.object({
   files: z.array(FileEntrySchema),
   /** Delta bundles only: the bases whose blobs were left out (files marked `base`). */
   bases: z.array(BaseRefSchema).optional(),
+  /** Signatures, attestations and SBOMs attached to the images (absent in older bundles). */
+  attached: z.array(AttachedSchema).optional(),
 });
 
 export type Artifact = z.infer<typeof ArtifactSchema>;
+export type Attached = z.infer<typeof AttachedSchema>;
+export type AttachedKind = Attached['kind'];
 export type FileEntry = z.infer<typeof FileEntrySchema>;
 export type BaseRef = z.infer<typeof BaseRefSchema>;
 export type BundleManifest = z.infer<typeof BundleManifestSchema>;

@@ -17,13 +17,19 @@ import { chartTag, chartVersionOfTag, formatImageRef, manifestReference, parseCh
 import type { PrivateKey } from '../sign/index.js';
 import { baseOmitter, type LoadedBase } from './base.js';
 import { walkGraph } from './graph.js';
+import { tagList, type AttachedOptions } from './attached.js';
+import { attachedRoot, carryAttached } from './attached-pack.js';
+import { checkImageSignatures, type ImageSignaturePolicy } from './image-signatures.js';
+import type { Attached } from './manifest.js';
+import { readVerified } from '../content/verify.js';
 import type { PackSpec } from './spec.js';
 import { writeBundle, type BundleRoot, type WrittenBundle } from './write.js';
 
 export type PackEvent =
   | { type: 'copy'; event: CopyEvent }
   | { type: 'artifact'; kind: 'image' | 'chart'; source: string; digest: string }
-  | { type: 'write'; written: number; total: number };
+  | { type: 'write'; written: number; total: number }
+  | { type: 'warning'; message: string };
 
 export interface PackOptions {
   output: string;
@@ -43,6 +49,10 @@ export interface PackOptions {
   signal?: AbortSignal;
   /** pack --base: blobs these hold are left out of the bundle (see base.ts). */
   bases?: readonly LoadedBase[];
+  /** Signatures, attestations, SBOMs attached to images: carried unless `false` (--no-referrers). */
+  attached?: false | Omit<AttachedOptions, 'onWarning'>;
+  /** `--image-key`, `--require-image-signatures`: cosign signatures checked before anything is written. */
+  imageSignatures?: ImageSignaturePolicy;
 }
 
 export interface PackResult extends WrittenBundle {
@@ -162,6 +172,8 @@ async function packVia(
   const graphs = options.cache === undefined ? new GraphStore() : undefined;
   /** Where each copied root came from: its layers are read from there in the direct mode. */
   const origins = new Map<string, SourceTarget>();
+  let attached: Attached[] = [];
+  const apiByHost = new Map<string, Promise<boolean>>();
   const copier = createCopier(graphs ?? staging, {
     ...(platforms.length > 0 ? { platforms } : {}),
     concurrency: options.concurrency ?? 8,
@@ -171,12 +183,21 @@ async function packVia(
 
   const imageRoots = [...images.entries()].map(async ([name, ref]): Promise<BundleRoot> => {
     const repository = options.openRepository(ref);
+    // The tag list (cosign tags, fallback indexes) is asked for while the image copies: one round trip less in line.
+    const tags = options.attached !== false ? tagList(repository) : undefined;
+    tags?.catch(() => undefined);
     const result = await copier.copy(repository, manifestReference(ref));
     origins.set(result.root.digest, repository);
     if (ref.digest !== undefined && result.root.digest !== ref.digest) {
       throw new AirlockError('USAGE', `${name} is pinned by digest, but --platform would rebuild its index as ${result.root.digest}`, {
         hint: 'drop --platform to carry the pinned index whole, or pin the per-platform manifest digest instead',
       });
+    }
+    if (options.attached !== false) {
+      // Attached artifacts: discovered on the image as carried (a --platform index lists only the platforms kept).
+      const held = graphs?.get(result.root.digest) ?? (await readVerified(await staging.fetch(result.root), result.root, name));
+      const onWarning = (message: string) => options.onEvent?.({ type: 'warning', message });
+      attached.push(...(await carryAttached(repository, name, result.root, held, copier, origins, { ...options.attached, onWarning, apiByHost, ...(tags ? { tags } : {}) })));
     }
     options.onEvent?.({ type: 'artifact', kind: 'image', source: name, digest: result.root.digest });
     return { kind: 'image', source: name, name, root: result.root };
@@ -237,7 +258,8 @@ async function packVia(
   if (graphs !== undefined) {
     const homes = new Map<string, SourceTarget>();
     const planned = new DirectSource(graphs, staging, homes);
-    for (const root of roots) {
+    const walked = [...roots.map((r) => ({ root: r.root, source: r.source })), ...attached.map((a) => ({ root: attachedRoot(a), source: `${a.image} ${a.kind}` }))];
+    for (const root of walked) {
       const origin = origins.get(root.root.digest);
       if (origin === undefined) continue; // a chart from a file or a chart repository: staged whole
       // Only manifests and configs are read here, all from the store.
@@ -248,7 +270,14 @@ async function packVia(
     content = planned;
   }
 
+  // Image signatures are checked before a byte is written (--require-image-signatures).
+  if (options.imageSignatures !== undefined) {
+    const images = roots.filter((r) => r.kind === 'image').map((r) => ({ source: r.source, root: r.root }));
+    attached = (await checkImageSignatures(content, images, attached, options.imageSignatures)).attached;
+  }
+
   const written = await writeBundle(content, roots, {
+    ...(attached.length > 0 ? { attached } : {}),
     output: options.output,
     ...(options.splitSize !== undefined ? { splitSize: options.splitSize } : {}),
     ...(options.key ? { key: options.key } : {}),

@@ -15,6 +15,8 @@ import { BundleSource, requireRandomAccess } from './read.js';
 import type { SignaturePolicy, Signer } from './signers.js';
 import { openVerifiedBundle, VerifiedBundle } from './verified.js';
 import { checkListing } from './verify.js';
+import { pushAttached, type PushedAttached } from './attached-push.js';
+import { bundleImageSignatures, type ImageSignaturePolicy } from './image-signatures.js';
 
 export { planPush, type PlannedPush, type PushPlan } from './plan.js';
 
@@ -140,6 +142,8 @@ export interface PushRequest extends PushOptions {
   onPlan?: (plan: PushPlan) => void;
   /** Build a receipt of what the registry now holds (push --receipt); see receipt.ts. */
   receipt?: boolean;
+  /** `--image-key`, `--require-image-signatures`: checked before the preflight, so a failure sends nothing. */
+  imageSignatures?: ImageSignaturePolicy;
 }
 
 export interface PushResult {
@@ -150,6 +154,8 @@ export interface PushResult {
   items: PushedItem[];
   /** With `receipt`: every repository, tag and digest read back or found present. */
   receipt?: Receipt;
+  /** Signatures, attestations and SBOMs written beside the images (bundle/attached-push.ts). */
+  attached: PushedAttached[];
 }
 
 /**
@@ -172,6 +178,11 @@ export async function push(input: string | readonly string[], request: PushReque
       plan = planPush(verified.bundle, { ...request, profile });
     }
     request.onPlan?.(plan);
+    if (request.imageSignatures !== undefined) {
+      // A signature may name the image where it is going (mapped as push maps it), or where it came from.
+      const mapped = (image: string) => plan.items.filter((i) => i.source === image).map((i) => i.repository);
+      await bundleImageSignatures(verified.bundle, { ...request.imageSignatures, alsoNamed: mapped });
+    }
     // Refused before the preflight's requests, not after: nothing about the registry can change this.
     if (!request.dryRun) requireRandomAccess(verified.bundle, 'push');
     // A delta: every blob it left out must be in the registry already, checked before the preflight opens anything.
@@ -187,14 +198,14 @@ export async function push(input: string | readonly string[], request: PushReque
     });
     if (!report.ok) throw new PreflightError(report, plan);
     const items = request.dryRun ? [] : await pushBundle(verified, { ...request, plan, known: report.tags, deltaChecked: true });
+    // After the images: a referrer's subject must be there before the referrer (registries may check).
+    const attached = request.dryRun ? [] : await pushAttached(verified.bundle, plan, new BundleSource(verified.bundle), request);
     const receipt = request.receipt && !request.dryRun ? await receiptForPush(verified.bundle, plan, new Date().toISOString()) : undefined;
-    return { signers: [...verified.signers], plan, preflight: report, items, ...(receipt !== undefined ? { receipt } : {}) };
+    return { signers: [...verified.signers], plan, preflight: report, items, attached, ...(receipt !== undefined ? { receipt } : {}) };
   } finally {
     await verified.close();
   }
 }
-
-/** gzip has no random access: every blob would mean decompressing from the start. */
 
 /**
  * Pushes every artifact of a verified bundle into the registry, read in place from

@@ -9,6 +9,7 @@ import { describeForm, hexOf, type OpenedBundle } from './read.js';
 import type { SignaturePolicy, Signer } from './signers.js';
 import { openVerifiedBundle } from './verified.js';
 import { checkDelta } from './delta.js';
+import { bundleImageSignatures, type ImageSignaturePolicy, type ImageSignatureResult } from './image-signatures.js';
 
 export interface Check {
   check: string;
@@ -152,6 +153,8 @@ export interface VerifyReport {
   artifacts: BundleManifest['artifacts'];
   files: number;
   bytes: number;
+  /** With --image-key: one result per cosign signature carried. */
+  imageSignatures?: ImageSignatureResult[];
 }
 
 /**
@@ -159,13 +162,19 @@ export interface VerifyReport {
  * against the signed manifest. Throws on the first class of failure (signature,
  * then integrity, listing every problem of that class).
  */
-export async function verify(input: string | readonly string[], policy: SignaturePolicy, options: { onProgress?: (bytes: number, total: number) => void; bases?: readonly string[] } = {}): Promise<VerifyReport> {
+export async function verify(
+  input: string | readonly string[],
+  policy: SignaturePolicy,
+  options: { onProgress?: (bytes: number, total: number) => void; bases?: readonly string[]; imageSignatures?: ImageSignaturePolicy } = {},
+): Promise<VerifyReport> {
   const verified = await openVerifiedBundle(input, policy);
   try {
     const contents = await verifyContents(verified.bundle, options.onProgress);
     // A delta: with --base, every blob it left out is hashed from the base too.
     const delta = await checkDelta(verified.bundle, options.bases ?? []);
     if (delta !== undefined) contents.checks.push(delta);
+    const images = options.imageSignatures !== undefined ? await bundleImageSignatures(verified.bundle, options.imageSignatures) : undefined;
+    if (images !== undefined) contents.checks.push({ check: 'image-signatures', ok: true, detail: `${images.filter((r) => r.ok).length} of ${images.length} cosign signature(s) verified` });
     const signers = [...verified.signers];
     const m = verified.bundle.manifest;
     return {
@@ -177,6 +186,7 @@ export async function verify(input: string | readonly string[], policy: Signatur
       artifacts: m.artifacts,
       files: contents.files,
       bytes: contents.bytes,
+      ...(images !== undefined ? { imageSignatures: images } : {}),
     };
   } finally {
     await verified.close();

@@ -21,6 +21,7 @@ import {
   SIGNATURE_FILE,
   type Artifact,
   type BaseRef,
+  type Attached,
   type BundleManifest,
   type FileEntry,
 } from './manifest.js';
@@ -52,6 +53,8 @@ export interface WriteBundleOptions {
   onProgress?: (written: number, total: number) => void;
   /** Delta bundles (pack --base): the bases named in airlock.json, and which one holds a blob left out. */
   delta?: { bases: BaseRef[]; baseOf: (d: Descriptor) => string | undefined };
+  /** Signatures, attestations and SBOMs attached to the images: their graphs are carried too. */
+  attached?: readonly Attached[];
 }
 
 export interface WrittenBundle {
@@ -102,6 +105,8 @@ export async function writeBundle(staging: SourceTarget, roots: readonly BundleR
     artifacts.push(artifact);
   }
 
+  const attached = await attachedGraphs(staging, options.attached ?? [], blobs);
+
   const allBlobs = [...blobs.values()].sort((a, b) => (a.digest < b.digest ? -1 : 1));
   // A delta lists every blob, marking those a base holds; only the others are written.
   const inBase = new Map(allBlobs.map((b) => [b.digest, options.delta?.baseOf(b)] as const));
@@ -124,6 +129,7 @@ export async function writeBundle(staging: SourceTarget, roots: readonly BundleR
     artifacts,
     files,
     ...(options.delta !== undefined ? { bases: options.delta.bases } : {}),
+    ...(attached.length > 0 ? { attached } : {}),
   } satisfies BundleManifest);
   const manifestBytes = Buffer.from(canonicalJson(manifest));
   const signatureBytes = options.key ? Buffer.from(canonicalJson(signPayload(manifestBytes, options.key))) : undefined;
@@ -159,6 +165,18 @@ export async function writeBundle(staging: SourceTarget, roots: readonly BundleR
     await sink.abort();
     throw err;
   }
+}
+
+/** Adds every attached artifact's graph to `blobs`; returns them deduplicated, in a stable order. */
+async function attachedGraphs(staging: SourceTarget, attached: readonly Attached[], blobs: Map<string, Descriptor>): Promise<Attached[]> {
+  const seen = new Map<string, Attached>();
+  for (const a of attached) seen.set(`${a.image} ${a.subject} ${a.digest} ${a.tag ?? ''}`, a);
+  const sorted = [...seen.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, a]) => a);
+  for (const a of sorted) {
+    const graph = await walkGraph(staging, { mediaType: a.mediaType, digest: a.digest, size: a.size } as Descriptor, `${a.image} ${a.kind}`);
+    for (const node of graph.nodes.values()) blobs.set(node.digest, node);
+  }
+  return sorted;
 }
 
 /** Blobs fetched ahead of the one being written: at most this many, and this many bytes. */

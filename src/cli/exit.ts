@@ -19,6 +19,7 @@ export const ExitCode = {
   PREFLIGHT: 10,
   CHART_IMAGES: 11,
   BASE: 12,
+  IMAGE_SIGNATURE: 13,
   INTERRUPTED: 130,
 } as const;
 
@@ -55,6 +56,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   CHART_IMAGES: ExitCode.CHART_IMAGES,
   BASE_MISSING: ExitCode.BASE,
   BASE_MISMATCH: ExitCode.BASE,
+  IMAGE_SIGNATURE: ExitCode.IMAGE_SIGNATURE,
   LISTEN_FAILED: ExitCode.IO,
   INTERRUPTED: ExitCode.INTERRUPTED,
   INTERNAL: ExitCode.INTERNAL,

@@ -2,11 +2,13 @@ import { gatherSpec, type PackSpec } from '../bundle/spec.js';
 import { AirlockError } from '../errors.js';
 import { PASSPHRASE_ENV, type PrivateKey } from '../sign/index.js';
 import { list } from './options.js';
+import { checkReferrerTypes } from '../bundle/attached.js';
+import { withImageSignatureOptions, type ImageSignatureFlags } from './image-signature-flags.js';
 import { loadSigningKey } from './passphrase.js';
 import type { ChartValueFlags } from './chart-flags.js';
 import type { RegistryFlags } from './registry-flags.js';
 
-export interface PackFlags extends RegistryFlags, ChartValueFlags {
+export interface PackFlags extends RegistryFlags, ChartValueFlags, ImageSignatureFlags {
   spec?: string;
   image?: unknown;
   images?: unknown;
@@ -24,11 +26,14 @@ export interface PackFlags extends RegistryFlags, ChartValueFlags {
   json?: boolean;
   checkChartImages?: boolean;
   strict?: boolean;
+  /** cac sets this false for --no-referrers. */
+  referrers?: boolean;
+  referrerType?: unknown;
 }
 
 /** What to pack, how to sign and where to write: pack's own options. */
 export function withPackOptions<T extends { option: (raw: string, description: string) => T }>(command: T): T {
-  return command
+  return withImageSignatureOptions(command)
     .option('--spec <file>', 'airlock.yaml listing images, image lists, charts and platforms')
     .option('--image <ref>', 'An image to carry (repeatable)')
     .option('--images <file>', 'A file with one image reference a line, # comments (repeatable)')
@@ -45,7 +50,17 @@ export function withPackOptions<T extends { option: (raw: string, description: s
     .option('--json', 'Print a machine-readable summary')
     .option('-f, --values <file>', 'With --check-chart-images: render the charts with this values file (repeatable)')
     .option('--check-chart-images', 'Then render each packed chart and list the deployed images the bundle lacks')
+    .option('--no-referrers', 'Carry no signatures, attestations or SBOMs attached to the images')
+    .option('--referrer-type <type>', 'Carry only these attached kinds (cosign-signature, cosign-attestation, sigstore-bundle, sbom, other) or artifactTypes (repeatable)')
     .option('--strict', 'With --check-chart-images: exit 10 if a deployed image is missing (images behind switches that are off never count)');
+}
+
+/** --no-referrers and --referrer-type, as pack's `attached` option. */
+export function attachedFromFlags(flags: PackFlags): false | { types: string[] } {
+  if (flags.referrers === false) return false;
+  const types = list(flags.referrerType);
+  checkReferrerTypes(types);
+  return { types };
 }
 
 /** The spec file plus the flags, as one validated spec. */

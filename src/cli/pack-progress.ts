@@ -20,7 +20,7 @@ export class PackWatch {
   readonly onEvent = (e: PackEvent): void => {
     if (e.type === 'artifact') this.pulled++;
     else if (e.type === 'write') this.progress.update('writing', e.written, e.total);
-    else {
+    else if (e.type === 'copy') {
       this.tally.add(e.event);
       // The total grows as manifests are read: pack learns sizes while it walks.
       const { source, reference } = e.event;

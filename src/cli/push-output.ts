@@ -40,4 +40,17 @@ export function printPushed(io: Io, result: PushResult): void {
   for (const i of result.items) io.out(describe(i));
   const bytes = result.items.reduce((n, i) => n + i.bytesPushed, 0);
   io.out(`pushed ${result.items.filter((i) => i.status === 'pushed').length} of ${result.items.length} artifact(s), ${formatBytes(bytes)} sent; every tag read back with the bundle's digest`);
+  printAttached(io, result);
+}
+
+/** Attached artifacts per image: how many of each kind, and how each was written. */
+function printAttached(io: Io, result: PushResult): void {
+  const per = new Map<string, Map<string, number>>();
+  for (const a of result.attached) {
+    const key = `${a.repository}${a.platform !== undefined ? ` (${a.platform})` : ''}`;
+    const kinds = per.get(key) ?? new Map<string, number>();
+    kinds.set(`${a.kind} via ${a.via}`, (kinds.get(`${a.kind} via ${a.via}`) ?? 0) + 1);
+    per.set(key, kinds);
+  }
+  for (const [key, kinds] of per) io.out(`attached ${printable(key)}: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}`);
 }

@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { copy } from '../copy/index.js';
 import { verified } from '../content/verify.js';
+import { cosignSign } from './cosign.js';
 import { chartArtifact } from '../chart/chart.js';
 import { openLayout } from '../layout/index.js';
 import { parseImageRef } from '../ref/index.js';
@@ -43,7 +44,9 @@ async function seed(source: RunningRegistry, work: string, pool: RegistryPool): 
   const images: string[] = [];
   for (const name of Object.values(FIXTURE_IMAGES)) {
     const [repo, tag] = name.split(':') as [string, string];
-    await copy(fixtures, name, pool.repository({ registry: source.host, repository: repo }), { tags: [tag] });
+    const copied = await copy(fixtures, name, pool.repository({ registry: source.host, repository: repo }), { tags: [tag] });
+    // The vendor signs its first image in the cosign format: pack carries the signature, verify checks it offline.
+    if (images.length === 0) await cosignSign(pool.repository({ registry: source.host, repository: repo }), `${source.host}/${repo}`, copied.root.digest, join(work, 'vendor-cosign.pub'));
     images.push(`${source.host}/${name}`);
   }
   // The vendor's chart names the vendor's registry: SOURCE in the fixture becomes this run's host.
@@ -119,14 +122,15 @@ async function main(): Promise<void> {
     const key = join(work, 'vendor');
     await airlock(['keygen', '--out', key]);
     const bundle = join(work, 'bundle.tar');
-    await airlock(['pack', ...images.flatMap((i) => ['--image', i]), '--chart', chart, '--chart-version', FIXTURE_CHART.version, '--key', `${key}.key`, '-o', bundle]);
+    const cosignPub = join(work, 'vendor-cosign.pub');
+    await airlock(['pack', ...images.flatMap((i) => ['--image', i]), '--chart', chart, '--chart-version', FIXTURE_CHART.version, '--key', `${key}.key`, '--image-key', cosignPub, '-o', bundle]);
 
     say('Check the image list against the chart: render it (as helm would) and list every image it pulls');
     await airlock(['images', bundle, '--why']);
 
     say('Security team: inspect, then verify every byte against the signature');
     await airlock(['inspect', bundle]);
-    await airlock(['verify', bundle, '--key', `${key}.pub`]);
+    await airlock(['verify', bundle, '--key', `${key}.pub`, '--image-key', cosignPub]);
 
     say('Disconnected side: push into the internal registry under the prefix "mirror"');
     const report = join(work, 'report.json');

@@ -14,6 +14,10 @@ import { openBlob } from './download.js';
 import { checkPushAccess, referrersSupported } from './probe.js';
 import { uploadBlob, uploadLocation, type PushOptions } from './upload.js';
 import { responseHeader, type HttpResponse } from './transport.js';
+import { nextLink } from './link.js';
+import { listReferrers } from './referrers.js';
+
+export { nextLink } from './link.js';
 
 /** `application/vnd.oci.image.manifest.v1+json; charset=utf-8` → the bare type. */
 function mediaTypeOf(res: HttpResponse): string | undefined {
@@ -279,21 +283,11 @@ export class RegistryRepository implements Target {
    */
   async referrers(subject: string, artifactType?: string): Promise<Descriptor[]> {
     parseDigest(subject, `${this.name}@${subject}`);
-    const query = artifactType !== undefined ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
-    const res = await this.client.request({
-      method: 'GET',
-      path: `/v2/${this.repository}/referrers/${subject}${query}`,
-      headers: { accept: MediaType.OciIndex },
-      scopes: [repositoryScope(this.repository, false)],
-      ok: [200, 404],
-      what: `referrers of ${this.repository}@${subject}`,
-      repository: this.repository,
-    });
+    // The referrers API, every page, filtered; undefined where the registry does not serve it.
+    const listed = await listReferrers(this.client, this.repository, subject, artifactType);
+    if (listed !== undefined) return listed;
     let bytes: Buffer;
-    if (res.status === 200 && mediaTypeOf(res) === MediaType.OciIndex) {
-      bytes = await readCapped(res.body, MANIFEST_SIZE_LIMIT, `referrers of ${this.name}@${subject}`);
-    } else {
-      discard(res);
+    {
       const tag = subject.replace(':', '-');
       const fallback = await this.client.request({
         method: 'GET',
@@ -321,14 +315,4 @@ export class RegistryRepository implements Target {
     const list = parsed.data.manifests;
     return artifactType === undefined ? list : list.filter((d) => d.artifactType === artifactType);
   }
-}
-
-/** The `rel="next"` target of a `Link` header: `</v2/x/tags/list?last=a&n=2>; rel="next"`. */
-export function nextLink(link: string | undefined): string | undefined {
-  if (link === undefined) return undefined;
-  for (const part of link.split(',')) {
-    const m = /<([^>]*)>\s*;(.*)/.exec(part.trim());
-    if (m !== null && /rel="?next"?/.test(m[2]!)) return m[1];
-  }
-  return undefined;
 }

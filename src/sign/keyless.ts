@@ -90,7 +90,7 @@ export async function loadTrustedRoot(path: string): Promise<TrustMaterial> {
  * verifier reads transparency-log times. It is only a time, never a log entry:
  * it is not added to `tlogEntries`, so no log is claimed to have seen anything.
  */
-function withVerificationTime(entity: SignedEntity, now: Date): SignedEntity {
+export function withVerificationTime(entity: SignedEntity, now: Date): SignedEntity {
   const hasUsable = entity.timestamps.some(
     (t) => t.$case === 'timestamp-authority' || t.tlogEntry.inclusionPromise !== undefined,
   );

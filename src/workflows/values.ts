@@ -9,6 +9,8 @@ import { openRenderSession, type RenderSession, type SessionRender, type UserVal
 import { formatValuesPath, setPath, useKey, type TracedUse, type ValuesPath } from '../chart/trace.js';
 import { AirlockError, messageOf } from '../errors.js';
 import { VERSION } from '../version.js';
+import { countAttached, type AttachedCount } from '../bundle/attached-summary.js';
+import { formatImageRef } from '../ref/index.js';
 import { overlayText, type OverlayKey } from './overlay.js';
 import { findPullSecretKeys } from './pull-secrets.js';
 import { candidateEdits, chooseEdits, targetOf, unmovedUses, wideRegistryWays, type RepointTarget, type Unmoved } from './repoint.js';
@@ -54,6 +56,8 @@ export interface ValuesResult {
   /** Images behind switches that are off and that the bundle does not carry: left alone. */
   offNotInBundle: string[];
   problems: string[];
+  /** Signatures, attestations, SBOMs push writes beside each image (named where push puts it). */
+  attached: AttachedCount[];
 }
 
 const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -233,6 +237,7 @@ export async function values(input: string | readonly string[], request: ValuesR
       proof: built.proof,
       offNotInBundle: built.offNotInBundle,
       problems: analysis.report.problems,
+      attached: countAttached(verified.bundle.manifest.attached ?? []).map((a) => ({ ...a, image: formatImageRef(target.mapImage!(a.image)) })),
     };
   } finally {
     await verified.close();

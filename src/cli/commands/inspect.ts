@@ -28,6 +28,12 @@ export function register(cli: CAC): void {
         }
         for (const line of table(rows)) processIo.out(line);
         processIo.out('');
+        for (const a of s.attached) {
+          const kinds = Object.entries(a.kinds).map(([k, n]) => `${n} ${k}`).join(', ');
+          const sig = a.signatures;
+          const checked = sig.verified + sig.failed > 0 ? `; signatures verified at pack: ${sig.verified} ok, ${sig.failed} FAILED` : sig.unchecked > 0 ? '; signatures not checked at pack' : '';
+          processIo.out(`attached: ${p(a.image)} (${p(a.platform)}): ${p(kinds)}${checked}`);
+        }
         processIo.out(`total:    ${s.images} image(s), ${s.charts} chart(s), ${s.files} files, ${formatBytes(s.bytes)} (shared layers counted once)`);
         if (s.delta !== undefined) {
           processIo.out(`delta:    ${s.delta.omittedFiles} blob(s), ${formatBytes(s.delta.omittedBytes)} left out; needs its base on the far side:`);

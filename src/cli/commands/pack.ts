@@ -1,4 +1,5 @@
 import type { CAC } from 'cac';
+import type { PackEvent } from '../../bundle/pack.js';
 import { parseSize } from '../../archive/index.js';
 import { defaultMtime } from '../../archive/tar-writer.js';
 import { createUrlFetcher, RegistryPool, withMirrors } from '../../registry/index.js';
@@ -10,13 +11,19 @@ import { ExitCode } from '../exit.js';
 import { formatBytes, list, loadPublicKeys, plainNegations, positiveInt } from '../options.js';
 import { loadBase } from '../../bundle/base.js';
 import { deltaSummary } from '../../bundle/delta.js';
-import { packInputs, withPackOptions, type PackFlags } from '../pack-flags.js';
+import { imageSignaturePolicy } from '../image-signature-flags.js';
+import { attachedFromFlags, packInputs, withPackOptions, type PackFlags } from '../pack-flags.js';
 import { Interrupt } from '../interrupt.js';
 import { mirrorRulesFromFlags, withMirrorOptions, type MirrorFlags } from '../mirror-flags.js';
 import { PackWatch } from '../pack-progress.js';
 import { progressMode } from '../progress.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions } from '../registry-flags.js';
 import { processIo, runAction } from '../run.js';
+
+/** Warnings (an attached artifact ignored) go to stderr; everything else to the progress display. */
+function withWarnings(next: (e: PackEvent) => void): (e: PackEvent) => void {
+  return (e) => (e.type === 'warning' ? processIo.err(`airlock: warning: ${e.message}`) : next(e));
+}
 
 export function register(cli: CAC): void {
   plainNegations(withMirrorOptions(withPackOptions(withCredentialOptions(withRegistryOptions(cli.command('pack', 'Pull charts and images into one signed, deterministic bundle tarball'))))))
@@ -31,6 +38,7 @@ export function register(cli: CAC): void {
         const baseKeys = await loadPublicKeys(flags.baseKey);
         const bases = await Promise.all(list(flags.base).map((b) => loadBase(b, baseKeys)));
         const credentials = await credentialsFromFlags(flags);
+        const imageSignatures = await imageSignaturePolicy(flags);
         const options = { ...registryOptions(flags), ...(credentials ? { credentials } : {}) };
         const pool = new RegistryPool(options);
         const http = createUrlFetcher(options);
@@ -49,7 +57,9 @@ export function register(cli: CAC): void {
             epoch: process.env.SOURCE_DATE_EPOCH ? defaultMtime() : Math.floor(Date.now() / 1000),
             signal: interrupt.signal,
             bases,
-            onEvent: watch.onEvent,
+            onEvent: withWarnings(watch.onEvent),
+            attached: attachedFromFlags(flags),
+            ...(imageSignatures ? { imageSignatures } : {}),
             checkChartImages: flags.checkChartImages === true,
             chartValues: chartValueFlags(flags),
             strict: flags.strict === true,

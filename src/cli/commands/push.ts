@@ -14,8 +14,9 @@ import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegis
 import { resumeOptions, withResumeOptions, type ResumeFlags } from '../resume-flags.js';
 import { processIo, runAction } from '../run.js';
 import { signaturePolicy, withSignatureOptions, type SignatureFlags } from '../signature-flags.js';
+import { imageSignaturePolicy, withImageSignatureOptions, type ImageSignatureFlags } from '../image-signature-flags.js';
 
-interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags, ResumeFlags, ReceiptFlags {
+interface PushFlags extends SignatureFlags, ImageSignatureFlags, RegistryFlags, MappingFlags, ResumeFlags, ReceiptFlags {
   progress?: string;
   overwrite?: boolean;
   dryRun?: boolean;
@@ -28,7 +29,7 @@ interface PushFlags extends SignatureFlags, RegistryFlags, MappingFlags, ResumeF
 }
 
 export function register(cli: CAC): void {
-  withReceiptOptions(withResumeOptions(withProgressOption(withCredentialOptions(withRegistryOptions(withMappingOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte'))))))))
+  withReceiptOptions(withResumeOptions(withProgressOption(withCredentialOptions(withRegistryOptions(withMappingOptions(withImageSignatureOptions(withSignatureOptions(cli.command('push <...bundle>', 'Verify a bundle, then push every image and chart into a registry, byte for byte')))))))))
     .option('--overwrite', 'Move a tag that already points at other content')
     .option('--preflight', 'Only check: tags, projects, push rights, bytes to send; every problem at once, nothing sent')
     .option('--dry-run', 'Print the plan (repositories, images, bytes) after the preflight, and push nothing')
@@ -48,6 +49,7 @@ export function register(cli: CAC): void {
         const choice = followed !== undefined ? { registry: followed.registry, mapping: followed.mapping.mode } : mappingFromFlags(flags, 'push');
         const policy = await signaturePolicy(flags);
         const writeReceipt = await receiptWriter(flags);
+        const imageSignatures = await imageSignaturePolicy(flags);
         const credentials = await credentialsFromFlags(flags);
         const pool = new RegistryPool({ ...registryOptions(flags), ...(credentials ? { credentials } : {}), ...resumeOptions(flags, processIo) });
         const watch = new PushWatch(progressMode(flags.progress));
@@ -57,6 +59,7 @@ export function register(cli: CAC): void {
           const result = await push(bundleInput(args), {
             ...choice, policy, signal: interrupt.signal, dryRun: checkOnly, overwrite: flags.overwrite === true, createProjects: flags.createProjects === true,
             ...(followed !== undefined ? { plan: followed } : {}),
+            ...(imageSignatures ? { imageSignatures } : {}),
             concurrency: positiveInt(flags.concurrency, '--concurrency') ?? 4,
             openRepository: (ref) => pool.repository(ref),
             openHost: (host) => pool.harbor(host),
@@ -81,7 +84,7 @@ export function register(cli: CAC): void {
             else printPlan(processIo, result);
             return;
           }
-          const report = { ok: true, registry: `${plan.registry.host}${plan.registry.prefix !== '' ? `/${plan.registry.prefix}` : ''}`, signers, plan, preflight, items };
+          const report = { ok: true, registry: `${plan.registry.host}${plan.registry.prefix !== '' ? `/${plan.registry.prefix}` : ''}`, signers, plan, preflight, items, attached: result.attached };
           if (flags.report !== undefined) await writeOutputFile(flags.report, `${JSON.stringify(report, null, 2)}\n`);
           await writeReceipt(result.receipt);
           if (flags.json) processIo.out(JSON.stringify(report));

@@ -48,6 +48,7 @@ export function register(cli: CAC): void {
         for (const s of result.signers) say(`signed by: ${printable(`${s.id} (${s.source})`)}`);
         if (result.signers.length === 0) say('signature: NONE (accepted because of --allow-unsigned)');
         for (const line of table(result.entries.map((e) => [e.path, JSON.stringify(e.value), e.note]))) say(`  ${line}`);
+        for (const a of result.attached) say(`attached: ${printable(`${a.image} (${a.platform}): ${Object.entries(a.kinds).map(([k, n]) => `${n} ${k}`).join(', ')}`)}`);
         for (const r of result.offNotInBundle) io.err(`note: ${printable(r)} is behind a switch that is off and not in the bundle; left as is`);
         for (const p of result.problems) io.err(`warning: ${printable(p)}`);
         if (flags.out === undefined) io.out(result.text.trimEnd());
