@@ -1,3 +1,5 @@
+import { writePlan } from '../bundle/plan.js';
+import { PreflightError } from '../bundle/preflight.js';
 import type { PushedItem, PushPlan, PushResult } from '../bundle/push.js';
 import { ecrRegion } from '../registry/index.js';
 import { formatBytes } from './options.js';
@@ -53,4 +55,36 @@ function printAttached(io: Io, result: PushResult): void {
     per.set(key, kinds);
   }
   for (const [key, kinds] of per) io.out(`attached ${printable(key)}: ${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}`);
+}
+
+interface OutputFlags {
+  plan?: string;
+  planFormat?: string;
+  json?: boolean;
+}
+
+/**
+ * A failed --dry-run/--preflight still has a plan (the mapping holds even when the
+ * registry is not ready for it): keep it, and print ECR's create lines, since missing
+ * repositories are often why the preflight failed.
+ */
+export async function keepFailedPlan(err: unknown, flags: OutputFlags, checkOnly: boolean, io: Io): Promise<void> {
+  if (!(err instanceof PreflightError) || !checkOnly) return;
+  if (flags.plan !== undefined) await writePlan(flags.plan, err.plan);
+  if (flags.planFormat === 'ecr') printEcrPlan(io, err.plan);
+}
+
+/** --dry-run and --preflight: the plan written, then printed in the asked form. */
+export async function printCheckOnly(result: PushResult, flags: OutputFlags, io: Io): Promise<void> {
+  const { signers, plan, preflight } = result;
+  if (flags.plan !== undefined) await writePlan(flags.plan, plan);
+  if (flags.json) io.out(JSON.stringify({ ok: true, dryRun: true, signers, ...plan, plan, preflight }));
+  else if (flags.planFormat === 'ecr') printEcrPlan(io, plan);
+  else printPlan(io, result);
+}
+
+/** What --report and --json carry: the plan followed, the preflight, every item and attached artifact. */
+export function pushReport(result: PushResult): Record<string, unknown> {
+  const { signers, plan, preflight, items, attached } = result;
+  return { ok: true, registry: `${plan.registry.host}${plan.registry.prefix !== '' ? `/${plan.registry.prefix}` : ''}`, signers, plan, preflight, items, attached };
 }

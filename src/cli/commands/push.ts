@@ -1,6 +1,5 @@
 import type { CAC } from 'cac';
-import { readPlan, writePlan } from '../../bundle/plan.js';
-import { PreflightError } from '../../bundle/preflight.js';
+import { readPlan } from '../../bundle/plan.js';
 import { push } from '../../bundle/push.js';
 import { RegistryPool } from '../../registry/index.js';
 import { mappingFromFlags, refuseMappingFlags, withMappingOptions, type MappingFlags } from '../mapping-flags.js';
@@ -9,7 +8,7 @@ import { Interrupt } from '../interrupt.js';
 import { progressMode, withProgressOption } from '../progress.js';
 import { PushWatch } from '../push-progress.js';
 import { receiptWriter, withReceiptOptions, type ReceiptFlags } from '../receipt-flags.js';
-import { printEcrPlan, printPlan, printPushed } from '../push-output.js';
+import { keepFailedPlan, printCheckOnly, printPushed, pushReport } from '../push-output.js';
 import { credentialsFromFlags, registryOptions, withCredentialOptions, withRegistryOptions, type RegistryFlags } from '../registry-flags.js';
 import { resumeOptions, withResumeOptions, type ResumeFlags } from '../resume-flags.js';
 import { processIo, runAction } from '../run.js';
@@ -66,25 +65,13 @@ export function register(cli: CAC): void {
             onPlan: watch.onPlan, onEvent: watch.onEvent, onItem: watch.onItem,
             receipt: flags.receipt !== undefined,
           }).catch(async (err: unknown) => {
-            // The plan (the mapping) holds even when the registry is not ready for it: keep it, and
-            // print ECR's create lines, since missing repositories are often why the preflight failed.
-            if (err instanceof PreflightError && checkOnly) {
-              if (flags.plan !== undefined) await writePlan(flags.plan, err.plan);
-              if (flags.planFormat === 'ecr') printEcrPlan(processIo, err.plan);
-            }
+            await keepFailedPlan(err, flags, checkOnly, processIo);
             return interrupt.report(err, () => watch.interrupted(), processIo, flags.json === true);
           });
           if (typeof result === 'number') return result;
           watch.done();
-          const { signers, plan, preflight, items } = result;
-          if (checkOnly) {
-            if (flags.plan !== undefined) await writePlan(flags.plan, plan);
-            if (flags.json) processIo.out(JSON.stringify({ ok: true, dryRun: true, signers, ...plan, plan, preflight }));
-            else if (flags.planFormat === 'ecr') printEcrPlan(processIo, plan);
-            else printPlan(processIo, result);
-            return;
-          }
-          const report = { ok: true, registry: `${plan.registry.host}${plan.registry.prefix !== '' ? `/${plan.registry.prefix}` : ''}`, signers, plan, preflight, items, attached: result.attached };
+          if (checkOnly) return void (await printCheckOnly(result, flags, processIo));
+          const report = pushReport(result);
           if (flags.report !== undefined) await writeOutputFile(flags.report, `${JSON.stringify(report, null, 2)}\n`);
           await writeReceipt(result.receipt);
           if (flags.json) processIo.out(JSON.stringify(report));
