@@ -87,6 +87,23 @@ async function proveRender(session: RenderSession, layers: Record<string, unknow
   }
 }
 
+/** What one solve of the overlay works from. */
+interface SolveContext {
+  session: RenderSession;
+  analysis: ChartAnalysis;
+  inventory: ImageInventory;
+  target: RepointTarget;
+  registryText: string;
+  /** Uses behind switches that the bundle holds: repointed and proven too. */
+  off: TracedUse[];
+  traced: Map<string, TracedUse>;
+  /** Where push put the bundle image a use is served by. */
+  nameOfTarget: (u: TracedUse) => string | undefined;
+  /** Pull-secret keys the chart reads, with their new lists (found once, by rendering). */
+  secretKeys: { path: ValuesPath; value: unknown[] }[];
+  secrets: readonly string[];
+}
+
 /** The overlay for one chart: chosen edits, pull secrets, proven by rendering. */
 async function buildOverlay(session: RenderSession, analysis: ChartAnalysis, inventory: ImageInventory, target: RepointTarget, registryText: string, secrets: readonly string[]): Promise<{ overlay: Record<string, unknown>; keys: OverlayKey[]; entries: OverlayEntry[]; proof: ValuesResult['proof']; offNotInBundle: string[] }> {
   const values = analysis.base.values;
@@ -104,80 +121,64 @@ async function buildOverlay(session: RenderSession, analysis: ChartAnalysis, inv
     const t = nameOfTarget(u);
     return t !== undefined && !u.reference.startsWith(`${t}:`) && !u.reference.startsWith(`${t}@`);
   });
+  const ctx: SolveContext = { session, analysis, inventory, target, registryText, off, traced, nameOfTarget, secretKeys: await findPullSecretKeys(session, analysis, secrets), secrets };
   // Two tries: with the probed chart-wide keys first (fewest keys), then, when the proof
   // shows a chart-wide key overriding a per-image one it could not see, without them.
   const wide = new Map([
     ...(await wideRegistryWays((l) => session.probe(analysis.permit, l), values, analysis.deployed, nameOfTarget)),
     ...(off.length > 0 ? await wideRegistryWays((l) => session.probe(analysis.switchLayer, analysis.permit, l), values, off, nameOfTarget) : []),
   ]);
-  let attempt = await solveAndProve(session, analysis, needs, traced, inventory, target, registryText, secrets, wide, off);
-  if (attempt.unmoved.length > 0 && wide.size > 0) attempt = await solveAndProve(session, analysis, needs, traced, inventory, target, registryText, secrets, new Map(), off);
+  let attempt = await solveAndProve(ctx, needs, wide);
+  if (attempt.unmoved.length > 0 && wide.size > 0) attempt = await solveAndProve(ctx, needs, new Map());
   if (attempt.unmoved.length > 0) throw unmovedError(attempt.unmoved, registryText);
   return { ...attempt.built, offNotInBundle };
 }
 
 /** One solve of the overlay, and its proof by rendering; `unmoved` lists what the proof found still elsewhere. */
 async function solveAndProve(
-  session: RenderSession,
-  analysis: ChartAnalysis,
+  ctx: SolveContext,
   needs: TracedUse[],
-  traced: Map<string, TracedUse>,
-  inventory: ImageInventory,
-  target: RepointTarget,
-  registryText: string,
-  secrets: readonly string[],
   wide: Map<string, { path: ValuesPath; value: string }[]>,
-  off: TracedUse[],
 ): Promise<{ built: { overlay: Record<string, unknown>; keys: OverlayKey[]; entries: OverlayEntry[]; proof: ValuesResult['proof'] }; unmoved: Unmoved[] }> {
+  const { session, analysis, inventory, target, traced, off } = ctx;
   const values = analysis.base.values;
-  const nameOfTarget = (u: TracedUse): string | undefined => {
-    const b = inventory.find(u.reference);
-    return b === undefined ? undefined : targetOf(b, target);
-  };
   const options = needs.map((use) => {
     const w = wide.get(`${use.template}\0${use.object}\0${use.field}`);
-    return { use, ways: [...(w ? [w] : []), ...candidateEdits(use, nameOfTarget(use)!)] };
+    return { use, ways: [...(w ? [w] : []), ...candidateEdits(use, ctx.nameOfTarget(use)!)] };
   });
   const { chosen, unresolved } = chooseEdits(options);
   const overlay: Record<string, unknown> = {};
   const keys: OverlayKey[] = [];
   const entries: OverlayEntry[] = [];
-  for (const c of chosen.values()) {
-    setPath(overlay, values, c.path, c.value);
-    const note = `moves ${[...c.images].sort().join(', ') || 'every image of the chart'}`;
-    keys.push({ path: c.path, note });
-    entries.push({ path: formatValuesPath(c.path), value: c.value, note });
-  }
-  for (const s of await findPullSecretKeys(session, analysis, secrets)) {
-    setPath(overlay, values, s.path, s.value);
-    const note = `pull secret ${secrets.join(', ')}`;
-    keys.push({ path: s.path, note });
-    entries.push({ path: formatValuesPath(s.path), value: s.value, note });
-  }
+  const set = (path: ValuesPath, value: unknown, note: string): void => {
+    setPath(overlay, values, path, value);
+    keys.push({ path, note });
+    entries.push({ path: formatValuesPath(path), value, note });
+  };
+  for (const c of chosen.values()) set(c.path, c.value, `moves ${[...c.images].sort().join(', ') || 'every image of the chart'}`);
+  for (const s of ctx.secretKeys) set(s.path, s.value, `pull secret ${ctx.secrets.join(', ')}`);
 
   // The proof: render as helm install would with the overlay given last, and check
   // every image, deployed and behind switches, against where push put it.
   const deployedRender = await proveRender(session, [], overlay, keys, values);
   const deployedUses = imagesInManifests(deployedRender.manifests).uses;
-  const unmoved = unmovedUses(deployedUses, inventory, target, keysOf(traced));
+  const proofFound = unmovedUses(deployedUses, inventory, target, keysOf(traced));
   let offCount = 0;
   if (off.length > 0) {
     const switched = await proveRender(session, [analysis.switchLayer], overlay, keys, values);
     const offKeys = new Set(off.map((u) => `${u.template}\0${u.object}\0${u.field}`));
     const offUses = imagesInManifests(switched.manifests).uses.filter((u) => offKeys.has(`${u.template}\0${u.object}\0${u.field}`));
     offCount = offUses.length;
-    unmoved.push(...unmovedUses(offUses, inventory, target, keysOf(traced)));
+    proofFound.push(...unmovedUses(offUses, inventory, target, keysOf(traced)));
   }
   for (const k of keys) if (k.path === INSECURE_SWITCH) entries.push({ path: formatValuesPath(INSECURE_SWITCH), value: true, note: k.note });
   // Images no values key could name: said so, in place of the proof's plainer line for them.
   const named = new Set(unresolved.map((u) => `${u.template}\0${u.object}\0${u.reference}`));
-  const rest = unmoved.filter((u) => !named.has(`${u.template}\0${u.object}\0${u.reference}`));
-  unmoved.length = 0;
-  unmoved.push(...rest);
-  for (const u of unresolved) {
-    unmoved.push({ reference: u.reference, template: u.template, object: u.object, ...(u.container !== undefined ? { container: u.container } : {}), valuesKeys: keysOf(traced)(u), why: 'no values key that flows into it can name the target (computed by a template)' });
-  }
-  return { built: { overlay, keys, entries, proof: { deployed: deployedUses.length, off: offCount, registry: registryText } }, unmoved };
+  const unmoved: Unmoved[] = [
+    ...proofFound.filter((u) => !named.has(`${u.template}\0${u.object}\0${u.reference}`)),
+    ...unresolved.map((u) => ({ reference: u.reference, template: u.template, object: u.object, ...(u.container !== undefined ? { container: u.container } : {}), valuesKeys: keysOf(traced)(u), why: 'no values key that flows into it can name the target (computed by a template)' })),
+  ];
+  return { built: { overlay, keys, entries, proof: { deployed: deployedUses.length, off: offCount, registry: ctx.registryText } }, unmoved };
 }
 
 /**
