@@ -11,7 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GoObject, TemplateError, TemplateSet, quoteGo, type FuncMap, type GoFunc, type GoValue } from '../src/chart/render/template/index.js';
+import { engineHooks, helmFuncMap } from '../src/chart/render/funcs/index.js';
+import { GoObject, TemplateError, TemplateSet, type FuncMap, type GoFunc, type GoValue } from '../src/chart/render/template/index.js';
 
 interface Case {
   name: string;
@@ -51,55 +52,19 @@ function buildOracle(): string {
   return bin;
 }
 
-type FuncModule = { helmFuncMap?: (hooks: unknown) => FuncMap };
-
-async function loadFuncs(): Promise<FuncModule> {
-  const path = join(ROOT, 'src/chart/render/funcs/index.ts');
-  if (!existsSync(path)) return {};
-  return (await import('../src/chart/render/funcs/index.js')) as FuncModule;
-}
-
-const funcModule = await loadFuncs();
-
 /**
- * Renders one case with the TypeScript engine as the oracle does with Go. As in Helm,
- * `include` executes in the set it was called from: inside `tpl` that is tpl's clone
- * (which sees the defines of the tpl text), and tpl parses its text under the name of
- * the set it clones from ("gotpl").
+ * Renders one case with the TypeScript engine as the oracle does with Go, wired with
+ * Helm's include and tpl exactly as the renderer wires them (funcs/hooks.ts).
  */
 function renderTs(c: Case): Result {
-  let current: TemplateSet;
-  const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-  const hooks = {
-    include: (name: string, data: GoValue): string => current.execute(name, data),
-    tpl: (text: string, data: GoValue): string => {
-      const parent = current;
-      const clone = parent.clone();
-      try {
-        clone.parse('gotpl', text);
-      } catch (e) {
-        throw new Error(`cannot parse template ${quoteGo(text)}: ${msg(e)}`);
-      }
-      current = clone;
-      try {
-        return clone.execute('gotpl', data);
-      } catch (e) {
-        if (e instanceof RangeError) throw e;
-        throw new Error(`error during tpl function execution for ${quoteGo(text)}: ${msg(e)}`);
-      } finally {
-        current = parent;
-      }
-    },
-  };
-  const funcs = funcModule.helmFuncMap ? funcModule.helmFuncMap(hooks) : {};
-  const set = new TemplateSet({ funcs, missingKey: 'zero' });
-  current = set;
+  let set: TemplateSet | undefined;
+  set = new TemplateSet({ funcs: helmFuncMap(engineHooks(() => set!)), missingKey: 'zero' });
   try {
     for (const n of Object.keys(c.templates ?? {}).sort()) set.parse(n, c.templates![n]!);
     set.parse(MAIN, c.template);
     return { output: set.execute(MAIN, c.data ?? null).replaceAll('<no value>', '') };
   } catch (e) {
-    return { error: msg(e) };
+    return { error: e instanceof Error ? e.message : String(e) };
   }
 }
 

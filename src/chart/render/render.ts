@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { AirlockError, messageOf } from '../../errors.js';
-import { helmFuncMap, quoteGo, toYaml } from './funcs/index.js';
+import { engineHooks, helmFuncMap, toYaml } from './funcs/index.js';
 import type { Chart } from './load.js';
 import { CapabilitiesObject, ChartObject, FilesObject, type HelmVersion, type KubeVersion } from './objects.js';
 import { TemplateError, TemplateSet, type GoMap, type GoValue } from './template/index.js';
@@ -123,46 +123,31 @@ function internal(name: string, err: unknown): unknown {
 /** Renders every template; returns the output of each non-partial file by its full name. */
 export function renderTemplates(chart: Chart, top: GoMap, options: EngineOptions): Map<string, string> {
   const templates = new Map<string, Renderable>();
-  // The set the `include` hook executes in: the render's set, or a tpl clone while tpl runs.
-  const stack: TemplateSet[] = [];
+  // include and tpl as Helm wires them (funcs/hooks.ts); include also counts its depth per
+  // name, to name the culprit if JS's stack runs out before Helm's limit.
+  let set: TemplateSet | undefined;
+  const hooks = engineHooks(() => set!);
   const depths = new Map<string, number>();
   let deepest = { name: '', depth: 0 };
   const funcs = helmFuncMap(
     {
       include: (name, data) => {
-        // Depth per name, to name the culprit if the stack runs out before Helm's limit.
         const depth = (depths.get(name) ?? 0) + 1;
         depths.set(name, depth);
         if (depth > deepest.depth) deepest = { name, depth };
         try {
-          return stack[stack.length - 1]!.execute(name, data);
+          return hooks.include(name, data);
         } finally {
           depths.set(name, depth - 1);
         }
       },
-      tpl: (text, data) => {
-        const clone = stack[stack.length - 1]!.clone();
-        try {
-          clone.parse('gotpl', text);
-        } catch (err) {
-          throw new Error(`cannot parse template ${quoteGo(text)}: ${(err as Error).message}`);
-        }
-        stack.push(clone);
-        try {
-          return clone.execute('gotpl', data);
-        } catch (err) {
-          throw new Error(`error during tpl function execution for ${quoteGo(text)}: ${(err as Error).message}`);
-        } finally {
-          stack.pop();
-        }
-      },
+      tpl: hooks.tpl,
     },
     { ...(options.random ? { random: options.random } : {}), ...(options.now ? { now: options.now } : {}) },
   );
   const toYamlFn = (v: GoValue): string => toYaml(v);
   collect(chart, top, templates, toYamlFn);
-  const set = new TemplateSet({ funcs, missingKey: 'zero' });
-  stack.push(set);
+  set = new TemplateSet({ funcs, missingKey: 'zero' });
   const order = sortTemplates([...templates.keys()]);
   for (const name of order) {
     try {

@@ -5,7 +5,9 @@
  *     and while that clone executes, `include` (and nested `tpl`) resolve against it,
  *     as Helm re-binds them (so a `define` inside tpl text can be included);
  *   - errors are wrapped with Helm's texts ("cannot parse template %q: …",
- *     "error during tpl function execution for %q: …").
+ *     "error during tpl function execution for %q: …"); a RangeError (JS's stack ran out)
+ *     is passed on unchanged, so the engine reports it as Go's depth limit.
+ * The renderer, the differential test and the fuzz runner all wire the engine through here.
  */
 import { TemplateFuncError, type GoValue } from '../template/types.js';
 import { quoteGo } from './gofmt.js';
@@ -17,9 +19,10 @@ export interface EngineSet {
   clone(): EngineSet;
 }
 
-export function engineHooks(root: EngineSet, rootName = 'gotpl'): HelmHooks {
-  const stack: EngineSet[] = [root];
-  const top = (): EngineSet => stack[stack.length - 1]!;
+/** `root` may be a getter: the set is usually made after the functions it needs, so after the hooks. */
+export function engineHooks(root: EngineSet | (() => EngineSet), rootName = 'gotpl'): HelmHooks {
+  const stack: EngineSet[] = [];
+  const top = (): EngineSet => stack[stack.length - 1] ?? (typeof root === 'function' ? root() : root);
   const wrap = (prefix: string, e: unknown): Error => new TemplateFuncError(`${prefix}: ${e instanceof Error ? e.message : String(e)}`);
   return {
     include: (name, data) => top().execute(name, data),
@@ -34,6 +37,7 @@ export function engineHooks(root: EngineSet, rootName = 'gotpl'): HelmHooks {
       try {
         return clone.execute(rootName, data);
       } catch (e) {
+        if (e instanceof RangeError) throw e;
         throw wrap(`error during tpl function execution for ${quoteGo(text)}`, e);
       } finally {
         stack.pop();
